@@ -1,0 +1,140 @@
+"""A located table to a :class:`Survey`: canonical units and blocks, weights, respondents,
+and the (rows × indicators) float matrix with NaN for missing answers (SPEC §2)."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .cells import (NON_NUMERIC, OUT_OF_RANGE, numeric_column, numeric_values, number_codes,
+                    text_codes)
+from .errors import ProblemReport
+from .method import Method
+from .text import display_text, match_key
+from .units import resolve_units
+
+LIST_LIMIT = 1_000_000  # cells reported one by one (the terminal groups them)
+
+
+@dataclass
+class Survey:
+    """Evaluations ready for arithmetic. ``X[r, i]`` is row r's answer to
+    ``indicators[i]`` (NaN when missing); ``unit_of_row[r]`` indexes ``units``."""
+
+    path: str
+    sheet: str | None
+    header_row: int
+    rows: int
+    units: list[str]
+    unit_blocks: list[str]
+    unit_of_row: np.ndarray
+    weights: np.ndarray
+    X: np.ndarray
+    row_numbers: np.ndarray
+    respondents: np.ndarray | None = None
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+    sha256: str | None = None
+    encoding: str | None = None
+
+
+def wanted_columns(method: Method, extra: tuple[str, ...] = ()) -> dict[str, str]:
+    """Every column the method names → the key path that names it."""
+    wanted = {method.unit_column: "input.unit_column"}
+    for key in ("block_column", "respondent_column", "weight_column"):
+        name = getattr(method, key)
+        if name:
+            wanted.setdefault(name, f"input.{key}")
+    for n, k in enumerate(method.subindices):
+        for j, ind in enumerate(k.indicators):
+            wanted.setdefault(ind.column, f"subindices[{n}].indicators[{j}].column")
+    for name in extra:
+        wanted.setdefault(name, "weighting")
+    return wanted
+
+
+def clean_table(table, method: Method, report: ProblemReport, *,
+                lenient: bool = False) -> Survey:
+    """Convert every used column; every bad cell becomes a problem in ``report``."""
+    place = dict(file=table.path, sheet=table.sheet)
+    rows = table.row_numbers
+    units, blocks, unit_of_row = resolve_units(table, method, report)
+    weights = _weights(table, method, report, place)
+    respondents = _respondents(table, method, unit_of_row, report, place)
+    X = np.full((len(rows), len(method.indicators)), np.nan)
+    input_text, input_numbers = text_codes(method.missing_codes), number_codes(method.missing_codes)
+    for i, ind in enumerate(method.indicators):
+        cells = table.columns.get(ind.column)
+        if cells is None:
+            continue
+        values, issues = numeric_column(
+            cells, input_text | text_codes(ind.missing_codes),
+            input_numbers | number_codes(ind.missing_codes), ind.valid)
+        X[:, i] = values
+        for issue in issues:
+            _report_cells(issue, ind, rows, report, place, lenient)
+    return Survey(table.path, table.sheet, table.header_row, table.total_rows, units, blocks,
+                  unit_of_row, weights, X, rows, respondents, encoding=table.encoding)
+
+
+def _report_cells(issue, ind, rows, report: ProblemReport, place: dict, lenient: bool) -> None:
+    what = {NON_NUMERIC: "is not a number", OUT_OF_RANGE: f"is outside the valid range "
+            f"{list(ind.valid) if ind.valid else ''}"}[issue.kind]
+    fix = {NON_NUMERIC: "type the number, leave the cell blank, or add this text to "
+           "input.missing_codes if it means 'no answer'",
+           OUT_OF_RANGE: "correct the answer or leave it blank"}[issue.kind]
+    if lenient:
+        report.warning(issue.kind, f"{len(issue.positions)} cells in column '{ind.column}' "
+                       f"{what} and were treated as missing (--lenient), e.g. "
+                       f"{display_text(issue.values[0])!r} in row {rows[issue.positions[0]]}",
+                       column=ind.column, row=int(rows[issue.positions[0]]),
+                       value=issue.values[0], **place)
+        return
+    for pos, value in zip(issue.positions[:LIST_LIMIT], issue.values[:LIST_LIMIT]):
+        shown = value if isinstance(value, str) else str(value)
+        report.error(issue.kind, f"row {rows[pos]}, column '{ind.column}': {shown!r} {what}; "
+                     f"{fix}", row=int(rows[pos]), column=ind.column, value=value, **place)
+
+
+def _weights(table, method: Method, report: ProblemReport, place: dict) -> np.ndarray:
+    n = len(table.row_numbers)
+    cells = table.columns.get(method.weight_column) if method.weight_column else None
+    if cells is None:
+        return np.ones(n)
+    values, bad = numeric_values(cells)
+    bad |= values < 0
+    for pos in np.flatnonzero(bad):
+        report.error("bad_weight", f"row {table.row_numbers[pos]}, column "
+                     f"'{method.weight_column}': weight {cells[pos]!r} must be a finite number "
+                     "≥ 0 (use 0 to drop the row)", row=int(table.row_numbers[pos]),
+                     column=method.weight_column, value=cells[pos], **place)
+    values = np.where(bad, 0.0, values)
+    if n and not bad.all() and values.sum() == 0:
+        report.error("bad_weight", f"every weight in column '{method.weight_column}' is 0; "
+                     "no row would count", column=method.weight_column, **place)
+    return values
+
+
+def _respondents(table, method: Method, unit_of_row, report: ProblemReport,
+                 place: dict) -> np.ndarray | None:
+    cells = table.columns.get(method.respondent_column) if method.respondent_column else None
+    if cells is None:
+        return None
+    keys = np.array([display_text(c) if c is not None else "" for c in cells], dtype=object)
+    codes, _ = pd.factorize(keys)
+    pairs = pd.DataFrame({"r": codes, "u": unit_of_row})
+    dup = pairs.duplicated(keep="first").to_numpy() & (codes >= 0) & (unit_of_row >= 0)
+    for pos in np.flatnonzero(dup)[:1000]:
+        report.warning("duplicate_evaluation", f"row {table.row_numbers[pos]}: respondent "
+                       f"{keys[pos]!r} rates the same unit twice; check for a duplicated row",
+                       row=int(table.row_numbers[pos]), column=method.respondent_column,
+                       value=keys[pos], **place)
+    return codes
+
+
+def nearest(name: str, candidates: list[str]) -> str | None:
+    keys = {match_key(c): c for c in candidates}
+    close = difflib.get_close_matches(match_key(name), list(keys), n=1, cutoff=0.5)
+    return keys[close[0]] if close else None

@@ -1,0 +1,231 @@
+"""The ``ddci`` command line: parse options, call the library, render the result.
+
+No arithmetic and no file-format knowledge here. Errors become one message and an exit
+code (SPEC §5): 0 done, 1 input problems, 2 usage, 3 internal, 130 Ctrl-C, 141 closed pipe.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Callable, Optional
+
+import typer
+
+from . import __version__, render
+from .errors import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PIPE, EXIT_USAGE, DdciError,
+                     InputError, UsageError)
+from .pipeline import ReadOptions
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="DDCI/PCI competitiveness index analytics: score, check, compare.")
+
+Method = Annotated[Path, typer.Option("--method", "-m", help="Method file (TOML).")]
+Outputs = Annotated[Optional[list[Path]], typer.Option(
+    "--output", "-o", help="Write results; format by extension: .xlsx .csv .json .parquet. "
+    "Repeatable.")]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+Sheet = Annotated[Optional[str], typer.Option(help="Sheet name or 1-based index.")]
+HeaderRow = Annotated[Optional[int], typer.Option(help="1-based header row (default: found).")]
+Encoding = Annotated[Optional[str], typer.Option(help="CSV encoding (default: detected).")]
+Delimiter = Annotated[Optional[str], typer.Option(help="CSV delimiter (default: sniffed).")]
+Lang = Annotated[Optional[str], typer.Option(envvar="DDCI_LANG",
+                                             help="Report language: vi or en.")]
+Seed = Annotated[int, typer.Option(envvar="DDCI_SEED", help="Seed for every random step.")]
+Lenient = Annotated[bool, typer.Option(help="Treat bad cells as missing, with warnings.")]
+Strict = Annotated[bool, typer.Option(help="Treat warnings as errors (for cron).")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+Debug = Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")]
+NoProgress = Annotated[bool, typer.Option(help="No progress bars.")]
+
+
+class Run:
+    """Common behaviour of every command: error handling, JSON errors, quiet mode."""
+
+    def __init__(self, json_out: bool = False, quiet: bool = False, debug: bool = False):
+        self.json_out, self.quiet, self.debug = json_out, quiet, debug
+
+    def __call__(self, body: Callable[[], int | None]) -> None:
+        try:
+            code = body() or 0
+        except InputError as exc:
+            code = self._input_error(exc)
+        except DdciError as exc:
+            render.message(f"Error: {exc.message}")
+            code = exc.exit_code
+        raise typer.Exit(code)
+
+    def _input_error(self, exc: InputError) -> int:
+        from .results import error_document
+
+        problems = exc.report.problems
+        if self.json_out:
+            emit_json(error_document(problems))
+        render.problems(problems)
+        errors = exc.report.errors
+        render.message(f"Error: the input has {render.summary_line(len(errors), len(problems) - len(errors))};"
+                       " nothing was written.")
+        return exc.exit_code
+
+
+def emit_json(document) -> None:
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False))
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def read_options(sheet, header_row, encoding, delimiter, lenient, strict) -> ReadOptions:
+    if lenient and strict:
+        raise UsageError("--lenient and --strict cannot be used together")
+    sheet_value = int(sheet) if sheet and sheet.strip().isdigit() else sheet
+    return ReadOptions(sheet=sheet_value, header_row=header_row, encoding=encoding,
+                       delimiter=_delimiter(delimiter), lenient=lenient, strict=strict)
+
+
+def _delimiter(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = {"\\t": "\t", "tab": "\t", "TAB": "\t"}.get(text, text)
+    if len(text) != 1:
+        raise UsageError("--delimiter must be one character (e.g. ',', ';' or 'tab')")
+    return text
+
+
+def _lang(lang: str | None) -> str | None:
+    if lang is not None and lang not in ("vi", "en"):
+        raise UsageError("--lang must be 'vi' or 'en'")
+    return lang
+
+
+@app.command()
+def score(survey: Annotated[Path, typer.Argument(help="Survey file.")], method: Method,
+          output: Outputs = None, json_out: Json = False, sheet: Sheet = None,
+          header_row: HeaderRow = None, encoding: Encoding = None, delimiter: Delimiter = None,
+          lang: Lang = None, seed: Seed = 0,
+          bootstrap: Annotated[int, typer.Option(help="Bootstrap replicates for intervals.")] = 0,
+          lenient: Lenient = False, strict: Strict = False, quiet: Quiet = False,
+          no_progress: NoProgress = False, debug: Debug = False) -> None:
+    """Compute the index, print the ranking per block, write outputs."""
+    from .commands import run_score
+
+    Run(json_out, quiet, debug)(lambda: run_score(
+        survey, method, output or [], json_out, read_options(sheet, header_row, encoding,
+                                                             delimiter, lenient, strict),
+        _lang(lang), seed, bootstrap, quiet, no_progress))
+
+
+@app.command()
+def validate(survey: Annotated[Path, typer.Argument(help="Survey file.")], method: Method,
+             json_out: Json = False, sheet: Sheet = None, header_row: HeaderRow = None,
+             encoding: Encoding = None, delimiter: Delimiter = None, lenient: Lenient = False,
+             strict: Strict = False, quiet: Quiet = False, debug: Debug = False) -> None:
+    """Read and check everything, compute nothing, list every problem."""
+    from .commands import run_validate
+
+    Run(json_out, quiet, debug)(lambda: run_validate(
+        survey, method, json_out, read_options(sheet, header_row, encoding, delimiter,
+                                               lenient, strict), quiet))
+
+
+@app.command()
+def sample(out: Annotated[Path, typer.Argument(help="Folder to write into.")] = Path("."),
+           year: Annotated[int, typer.Option(help="Survey year.")] = 2024, seed: Seed = 0,
+           respondents: Annotated[int, typer.Option(help="Number of firms.")] = 2500,
+           quiet: Quiet = False, debug: Debug = False) -> None:
+    """Write a synthetic survey and its method file (the data are not real)."""
+    from .sample import write_sample
+
+    def body():
+        if respondents < 10:
+            raise UsageError("--respondents must be at least 10")
+        out.mkdir(parents=True, exist_ok=True)
+        for path in write_sample(out, year=year, seed=seed, respondents=respondents):
+            if not quiet:
+                render.message(f"wrote {path} (synthetic data)")
+
+    Run(False, quiet, debug)(body)
+
+
+@app.command()
+def init(directory: Annotated[Path, typer.Argument(help="Folder for method.toml.")] = Path("."),
+         template: Annotated[str, typer.Option(help="ddci or pci.")] = "ddci",
+         force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+         quiet: Quiet = False, debug: Debug = False) -> None:
+    """Write a commented starter method file."""
+    from .init import TEMPLATES, write_template
+
+    def body():
+        if template not in TEMPLATES:
+            raise UsageError(f"--template must be one of {', '.join(TEMPLATES)}")
+        if not directory.is_dir():
+            raise UsageError(f"folder {directory} does not exist")
+        try:
+            path = write_template(directory, template, force=force)
+        except FileExistsError as exc:
+            raise UsageError(f"{exc.args[0] if exc.args else 'method.toml'} exists; pass "
+                             "--force to overwrite it") from None
+        if not quiet:
+            render.message(f"wrote {path}")
+
+    Run(False, quiet, debug)(body)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"ddci {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_version,
+                                                is_eager=True, help="Show the version.")] = False
+          ) -> None:
+    """DDCI/PCI competitiveness index analytics."""
+
+
+def main() -> None:
+    """Console entry point: maps every failure to an exit code, never a stray traceback."""
+    debug = "--debug" in sys.argv
+    try:
+        code = app(standalone_mode=False)
+    except KeyboardInterrupt:
+        render.message("Interrupted; no output was written.")
+        code = EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        code = EXIT_PIPE
+    except typer.Exit as exc:  # raised inside commands
+        code = exc.exit_code
+    except Exception as exc:  # click usage errors and genuine bugs
+        code = _unexpected(exc, debug)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        code = EXIT_PIPE
+    sys.exit(code or 0)
+
+
+def _unexpected(exc: Exception, debug: bool) -> int:
+    import click
+
+    if isinstance(exc, click.exceptions.Abort):
+        render.message("Interrupted; no output was written.")
+        return EXIT_INTERRUPTED
+    if isinstance(exc, click.ClickException):
+        exc.show()
+        return EXIT_USAGE
+    if debug:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    render.message(f"Internal error: {type(exc).__name__}: {exc}. This is a bug in ddci; "
+                   "rerun with --debug for the traceback and report it.")
+    return EXIT_INTERNAL
+
+
+def _silence_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

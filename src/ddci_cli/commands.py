@@ -1,0 +1,81 @@
+"""What each command does once its options are parsed: call the library, write outputs,
+render. Kept apart from ``cli.py`` so the option declarations stay readable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import render
+from .errors import InputError, ProblemReport
+from .method import load_method
+from .pipeline import ReadOptions, read_survey, score
+from .results import flat_rows, score_document
+from .write import check_outputs, csv_bytes, json_bytes, write_bytes, write_parquet
+
+
+def run_score(survey: Path, method_path: Path, outputs: list[Path], json_out: bool,
+              options: ReadOptions, lang: str | None, seed: int, bootstrap: int,
+              quiet: bool, no_progress: bool) -> int:
+    check_outputs(outputs, [survey, method_path])
+    method = load_method(method_path)
+    scores, report = score(survey, method, options)
+    if bootstrap:
+        from .bootstrap import attach_intervals
+
+        attach_intervals(scores, bootstrap, seed, progress=not (quiet or no_progress))
+    document = score_document(scores, seed)
+    write_outputs(scores, document, outputs, seed, lang)
+    english = (lang or method.language) == "en"
+    if json_out:
+        from .cli import emit_json
+
+        emit_json(document)
+    elif not quiet:
+        render.ranking(scores, english)
+    if not quiet and report.problems:
+        render.problems(report.problems)
+    if not quiet:
+        for out in outputs:
+            render.message(f"wrote {out}")
+    return 0
+
+
+def write_outputs(scores, document: dict, outputs: list[Path], seed: int,
+                  lang: str | None) -> None:
+    """Write every requested output atomically, each in the format of its extension."""
+    for out in outputs:
+        suffix = out.suffix.lower()
+        if suffix == ".json":
+            write_bytes(out, json_bytes(document))
+        elif suffix == ".csv":
+            write_bytes(out, csv_bytes(flat_rows(scores)))
+        elif suffix == ".parquet":
+            write_parquet(out, flat_rows(scores))
+        else:
+            from .report import write_workbook
+
+            write_workbook(scores, out, seed=seed, lang=lang)
+
+
+def run_validate(survey: Path, method_path: Path, json_out: bool, options: ReadOptions,
+                 quiet: bool) -> int:
+    """Read and check; exit 0 when clean or only warnings, 1 on errors."""
+    report = ProblemReport()
+    method = load_method(method_path)
+    report.extend(method.problems)
+    try:
+        read_survey(survey, method, options, report)
+    except InputError as exc:  # a problem that stops reading (e.g. no header row)
+        report.extend(p for p in exc.report.problems if p not in report.problems)
+    effective = report.strict() if options.strict else report
+    if effective.has_errors:
+        raise InputError(effective)
+    if json_out:
+        from .cli import emit_json
+
+        emit_json({"schema_version": 1, "ok": True,
+                   "problems": [p.to_dict() for p in report.problems]})
+    if not quiet:
+        render.problems(report.problems)
+        render.message(f"{survey}: {render.summary_line(0, len(report.problems))}")
+    return 0

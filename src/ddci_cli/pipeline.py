@@ -1,0 +1,81 @@
+"""The library entry points: read a survey against a method, and score it.
+
+A notebook user gets from :func:`score` exactly what ``ddci score`` prints and writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .clean import Survey, clean_table, wanted_columns
+from .errors import InputError, ProblemReport, UsageError
+from .locate import load_table
+from .method import Method, load_method
+from .score import Scores, score_survey
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read the survey file (SPEC §5 common options)."""
+
+    sheet: str | int | None = None
+    header_row: int | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    lenient: bool = False
+    strict: bool = False
+    extra_columns: tuple[str, ...] = field(default=())
+
+
+def read_survey(path: str | Path, method: Method, options: ReadOptions = ReadOptions(),
+                report: ProblemReport | None = None) -> Survey:
+    """Read and check ``path``; every problem goes to ``report`` (raise if it has errors)."""
+    path = Path(path)
+    report = report if report is not None else ProblemReport()
+    if options.lenient and options.strict:
+        raise UsageError("--lenient and --strict cannot be used together")
+    if options.header_row is not None and options.header_row < 1:
+        raise UsageError("--header-row must be 1 or more")
+    table = load_table(path, wanted_columns(method, options.extra_columns), method.unit_column,
+                       sheet=options.sheet if options.sheet is not None else method.sheet,
+                       header_row=options.header_row, encoding=options.encoding,
+                       delimiter=options.delimiter, report=report)
+    survey = clean_table(table, method, report, lenient=options.lenient)
+    survey.sha256 = file_sha256(path)
+    if table.total_rows == 0:
+        report.error("no_data_rows", f"{path.name} has a header (row {table.header_row}) but "
+                     "no data rows below it", file=str(path), sheet=table.sheet,
+                     row=table.header_row)
+    return survey
+
+
+def score(survey_path: str | Path, method: Method | str | Path,
+          options: ReadOptions = ReadOptions()) -> tuple[Scores, ProblemReport]:
+    """Read, check and score a survey. Raises :class:`InputError` (with every problem) when
+    the input has errors — or warnings, under ``options.strict``."""
+    report = ProblemReport(list(method.problems) if isinstance(method, Method) else [])
+    if not isinstance(method, Method):
+        method = load_method(method)
+        report.extend(method.problems)
+    survey = read_survey(survey_path, method, options, report)
+    _stop_on_errors(report, options)
+    scores = score_survey(survey, method, report)
+    _stop_on_errors(report, options)
+    scores.problems = list(report.problems)
+    return scores, report
+
+
+def _stop_on_errors(report: ProblemReport, options: ReadOptions) -> None:
+    effective = report.strict() if options.strict else report
+    if effective.has_errors:
+        raise InputError(effective)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

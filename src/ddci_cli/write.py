@@ -1,0 +1,93 @@
+"""Atomic output files and the flat formats (.csv, .json, .parquet).
+
+Every output is written to a temporary file beside its target and renamed into place, so
+an interrupted run never leaves half a report; an input file is never overwritten.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from .errors import UsageError
+
+FORMATS = (".xlsx", ".csv", ".json", ".parquet")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def check_outputs(outputs: list[Path], inputs: list[Path]) -> None:
+    """Refuse unknown formats, missing folders and outputs that would replace an input."""
+    for out in outputs:
+        if out.suffix.lower() not in FORMATS:
+            raise UsageError(f"cannot write '{out.suffix or out.name}': the output format "
+                             f"follows the extension, one of {', '.join(FORMATS)}")
+        if not out.parent.is_dir():
+            raise UsageError(f"folder {out.parent} does not exist; create it first or "
+                             f"choose another output path than {out}")
+        for source in inputs:
+            if out.exists() and source.exists() and os.path.samefile(out, source) or \
+                    out.resolve() == source.resolve():
+                raise UsageError(f"output {out} is an input file; choose another name so "
+                                 "the input is not overwritten")
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it over ``target`` on success."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+
+
+def write_bytes(target: Path, data: bytes) -> None:
+    with atomic_path(target) as tmp:
+        with tmp.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+def write_with(target: Path, writer: Callable[[Path], None]) -> None:
+    with atomic_path(target) as tmp:
+        writer(tmp)
+
+
+def inert_csv_text(value: Any) -> Any:
+    """A text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_bytes(rows: list[dict[str, Any]]) -> bytes:
+    """UTF-8 with a BOM (Excel then shows the diacritics), formula-like texts made inert."""
+    buf = io.StringIO(newline="")
+    columns = list(rows[0]) if rows else []
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow([inert_csv_text(c) for c in columns])
+    for row in rows:
+        writer.writerow(["" if row[c] is None else inert_csv_text(row[c]) for c in columns])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def json_bytes(document: Any) -> bytes:
+    return (json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode()
+
+
+def write_parquet(target: Path, rows: list[dict[str, Any]]) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    write_with(target, lambda tmp: frame.to_parquet(tmp, index=False))
