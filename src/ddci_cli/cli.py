@@ -209,14 +209,13 @@ def main() -> None:
 
 
 def _unexpected(exc: Exception, debug: bool) -> int:
-    import click
-
-    if isinstance(exc, click.exceptions.Abort):
+    # typer vendors click in recent releases, so recognise its exceptions by shape
+    if type(exc).__name__ == "Abort":
         render.message("Interrupted; no output was written.")
         return EXIT_INTERRUPTED
-    if isinstance(exc, click.ClickException):
+    if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
         exc.show()
-        return EXIT_USAGE
+        return exc.exit_code or EXIT_USAGE
     if debug:
         import traceback
 
