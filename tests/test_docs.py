@@ -47,3 +47,22 @@ def test_every_command_is_documented():
     assert names, "no commands registered"
     missing = [n for n in names if not re.search(rf"^## `ddci {n}", text, re.M)]
     assert not missing, f"commands missing from docs/cli.md: {missing}"
+
+
+def test_readme_python_example_runs(monkeypatch):
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    monkeypatch.chdir(ROOT)
+    namespace: dict = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    scores = namespace["scores"]
+    assert len(scores.survey.units) == 35
+    assert not namespace["problems"].has_errors
+
+
+def test_readme_quick_start_matches_ci():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"```\n(python3 -m venv .*?)\n```", readme)
+    assert len(commands) == 2
+    assert "ddci score data/samples/" in commands[0]
+    assert commands[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
