@@ -1,0 +1,322 @@
+"""Reliability and structure of a survey under a method (``ddci diagnose``).
+
+Per block: how many evaluations and responses each unit has, how often each question was
+left unanswered, whether the questions of a sub-index measure one thing (Cronbach's alpha
+on respondent-level answers, alpha if an item is dropped, item-rest correlations, the
+share of variance of the first principal component of the unit values), and which
+indicators are near duplicates (r > 0.9) or pull against their own sub-index (r < 0).
+
+Answers and unit values are oriented so that higher is better (negative indicators enter
+as −x). At the respondent level a ``share`` indicator is the item "answer in the set"
+(1 or 0); its unit value is the percentage, as scored. Items on different scales (1–5
+answers next to 0/1 items) weigh unequally in the raw alpha, so the alpha of the
+standardised items is given beside it.
+:func:`diagnose` returns plain data; the report writer and the terminal use the same dict.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .aggregate import share_transform
+from .clean import Survey
+from .method import Method
+from .score import INSUFFICIENT, Scores
+
+HIGH_CORRELATION = 0.9
+MIN_PAIRS = 3  # units needed for a correlation
+
+
+def _num(value) -> float | None:
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
+def cronbach_alpha(items: np.ndarray) -> float:
+    """(k/(k−1))·(1 − Σσ²_i/σ²_total) for a (respondents × k items) array without NaN,
+    sample variances (n−1); NaN when k < 2, fewer than 2 rows or the total is constant."""
+    n, k = items.shape
+    if k < 2 or n < 2:
+        return float("nan")
+    total = items.sum(axis=1).var(ddof=1)
+    if not total > 0:
+        return float("nan")
+    return k / (k - 1) * (1 - items.var(axis=0, ddof=1).sum() / total)
+
+
+def standardized_alpha(items: np.ndarray) -> float:
+    """k·r̄/(1 + (k−1)·r̄), r̄ the mean correlation between distinct items: the alpha of
+    the items scaled to unit variance; NaN when undefined (k < 2, a constant item)."""
+    n, k = items.shape
+    if k < 2 or n < 2 or not (items.std(axis=0) > 0).all():
+        return float("nan")
+    r = np.corrcoef(items, rowvar=False)
+    mean_r = (r.sum() - k) / (k * (k - 1))
+    den = 1 + (k - 1) * mean_r
+    return k * mean_r / den if den > 0 else float("nan")  # den = 0: perfectly opposed
+
+
+def item_statistics(items: np.ndarray) -> dict:
+    """Alpha (raw and standardised), alpha if each item is dropped (needs k ≥ 3) and each
+    item's correlation with the sum of the other items, for a complete (respondents × k)
+    array."""
+    n, k = items.shape
+    dropped = [cronbach_alpha(np.delete(items, j, axis=1)) if k >= 3 else np.nan
+               for j in range(k)]
+    rest = items.sum(axis=1, keepdims=True) - items
+    item_rest = [_corr(items[:, j], rest[:, j]) if k >= 2 else np.nan for j in range(k)]
+    return {"alpha": cronbach_alpha(items), "alpha_standardized": standardized_alpha(items),
+            "alpha_if_dropped": dropped, "item_rest": item_rest}
+
+
+def _corr(a: np.ndarray, b: np.ndarray) -> float:
+    if len(a) < 2:
+        return float("nan")
+    a, b = a - a.mean(), b - b.mean()
+    den = np.sqrt((a * a).sum() * (b * b).sum())
+    return float((a * b).sum() / den) if den > 0 else float("nan")
+
+
+def pairwise_correlations(values: np.ndarray, min_pairs: int = MIN_PAIRS) -> np.ndarray:
+    """Pearson correlations between the columns of (units × indicators), each pair over
+    the units that have both values; NaN with fewer than ``min_pairs`` units or no spread."""
+    has = ~np.isnan(values)
+    centred = values - np.nanmean(np.where(has.any(axis=0), values, 0.0), axis=0)
+    x = np.where(has, centred, 0.0)
+    m = has.astype(float)
+    n = m.T @ m
+    sx = x.T @ m                       # sx[i, j]: Σ x_i over units that also have j
+    sxx = (x * x).T @ m
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = x.T @ x - sx * sx.T / n
+        var_i = sxx - sx * sx / n
+        var_j = var_i.T
+        r = cov / np.sqrt(var_i * var_j)
+    # a column constant over the pair's units: its variance is rounding noise
+    tiny = 1e-12 * np.maximum(sxx, 1e-300)
+    spread = (var_i > tiny) & (var_j > tiny.T)
+    return np.where((n >= min_pairs) & spread, np.clip(r, -1, 1), np.nan)
+
+
+def first_component_share(values: np.ndarray) -> float:
+    """Largest eigenvalue / k of the correlation matrix of (units × k) values over the units
+    with every value; NaN when k < 2, fewer than 3 units or a constant column."""
+    complete = values[~np.isnan(values).any(axis=1)]
+    k = values.shape[1]
+    if k < 2 or len(complete) < MIN_PAIRS or (complete.std(axis=0) == 0).any():
+        return float("nan")
+    return float(np.linalg.eigvalsh(np.corrcoef(complete, rowvar=False))[-1] / k)
+
+
+def diagnose(survey: Survey, method: Method, scores: Scores) -> dict:
+    """Counts, missing rates, reliability and correlations (plain data, JSON-ready)."""
+    keep = (survey.unit_of_row >= 0) & (survey.weights > 0)
+    evaluations = np.bincount(survey.unit_of_row[keep], minlength=len(survey.units))
+    counts = scores.values.counts
+    out = {"blocks": [], "units": [], "indicators": [], "subindices": [], "correlations": {}}
+    ind_rows = np.zeros(len(method.indicators))
+    for plan in scores.plans:
+        units = plan.units
+        ind_rows[plan.indicators] += evaluations[units].sum()
+        out["blocks"].append({
+            "block": plan.block, "units": len(units),
+            "eligible_units": sum(scores.status[u] != INSUFFICIENT for u in units),
+            "evaluations": int(evaluations[units].sum()),
+            "responses": int(scores.values.responses[units].sum())})
+        for u in units:
+            out["units"].append(_unit_record(scores, u, plan, evaluations[u]))
+        out["subindices"] += _reliability(survey, method, scores, plan, keep)
+        out["correlations"][plan.block] = _correlations(method, scores, plan)
+    answered = counts.sum(axis=0)
+    for i, ind in enumerate(method.indicators):
+        rate = 1 - answered[i] / ind_rows[i] if ind_rows[i] else np.nan
+        out["indicators"].append({"indicator": ind.id, "subindex": ind.subindex,
+                                  "column": ind.column, "answers": int(answered[i]),
+                                  "missing_rate": _num(rate)})
+    return out
+
+
+def _unit_record(scores: Scores, u: int, plan, evaluations: int) -> dict:
+    method = scores.method
+    n = scores.values.counts[u, plan.indicators]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rates = 1 - n / evaluations
+        overall = 1 - n.sum() / (evaluations * len(n)) if len(n) else np.nan
+    return {"unit": scores.survey.units[u], "block": plan.block,
+            "evaluations": int(evaluations), "responses": int(scores.values.responses[u]),
+            "status": scores.status[u], "missing_rate": _num(overall),
+            "missing": {method.indicators[i].id: _num(r)
+                        for i, r in zip(plan.indicators, rates)}}
+
+
+def _oriented_answers(survey: Survey, method: Method, cols: np.ndarray,
+                      rows: np.ndarray) -> np.ndarray:
+    inds = [method.indicators[i] for i in cols]
+    answers = share_transform(survey.X[np.ix_(rows, cols)], inds)  # share items: 100 or 0
+    scale = np.array([ind.direction / (100.0 if ind.statistic == "share" else 1.0)
+                      for ind in inds])
+    return answers * scale
+
+
+def _reliability(survey: Survey, method: Method, scores: Scores, plan, keep) -> list[dict]:
+    in_block = keep & np.isin(survey.unit_of_row, plan.units)
+    eligible = [u for u in plan.units if scores.status[u] != INSUFFICIENT]
+    records = []
+    for k in plan.subindices:
+        sub = method.subindices[k]
+        cols = np.array([i for i in plan.indicators
+                         if method.indicators[i].subindex == sub.id], dtype=int)
+        ids = [method.indicators[i].id for i in cols]
+        answers = _oriented_answers(survey, method, cols, np.flatnonzero(in_block))
+        complete = answers[~np.isnan(answers).any(axis=1)]
+        stats = item_statistics(complete)
+        values = scores.values.values[np.ix_(eligible, cols)] * \
+            np.array([method.indicators[i].direction for i in cols], float)
+        records.append({"block": plan.block, "subindex": sub.id, "items": ids,
+                        "rows": len(complete), "alpha": _num(stats["alpha"]),
+                        "alpha_standardized": _num(stats["alpha_standardized"]),
+                        "alpha_if_dropped": dict(zip(ids, map(_num, stats["alpha_if_dropped"]))),
+                        "item_rest": dict(zip(ids, map(_num, stats["item_rest"]))),
+                        "first_pc_share": _num(first_component_share(values)),
+                        "units": len(eligible)})
+    return records
+
+
+def _correlations(method: Method, scores: Scores, plan) -> dict:
+    eligible = [u for u in plan.units if scores.status[u] != INSUFFICIENT]
+    inds = [method.indicators[i] for i in plan.indicators]
+    values = scores.values.values[np.ix_(eligible, plan.indicators)] * \
+        np.array([i.direction for i in inds], float)
+    r = pairwise_correlations(values)
+    high, negative = [], []
+    for a, b in zip(*np.triu_indices(len(inds), 1)):
+        same = inds[a].subindex == inds[b].subindex
+        pair = {"a": inds[a].id, "b": inds[b].id, "r": float(r[a, b])}
+        if r[a, b] > HIGH_CORRELATION:
+            high.append({**pair, "same_subindex": same})
+        if same and r[a, b] < 0:
+            negative.append({**pair, "subindex": inds[a].subindex})
+    return {"indicators": [i.id for i in inds], "units": len(eligible),
+            "matrix": [[_num(v) for v in row] for row in r], "high": high,
+            "negative_within": negative}
+
+
+def subindex_alpha(scores: Scores) -> list[dict]:
+    """Cronbach's alpha per block and sub-index for the report's Diagnostics sheet:
+    ``[{"block", "subindex", "alpha", "items" (count), "n" (respondent rows)}]``."""
+    survey = scores.survey
+    keep = (survey.unit_of_row >= 0) & (survey.weights > 0)
+    return [{"block": s["block"], "subindex": s["subindex"], "alpha": s["alpha"],
+             "items": len(s["items"]), "n": s["rows"]}
+            for plan in scores.plans
+            for s in _reliability(survey, scores.method, scores, plan, keep)]
+
+
+def document(scores: Scores) -> dict:
+    """The ``ddci diagnose --json`` document."""
+    from . import __version__
+
+    survey, method = scores.survey, scores.method
+    return {"schema_version": 1, "ok": True, "index": method.name,
+            "generated_by": f"ddci {__version__}",
+            "inputs": [{"path": survey.path, "sha256": survey.sha256, "sheet": survey.sheet,
+                        "header_row": survey.header_row, "rows": survey.rows}],
+            "method": {"path": method.source, "sha256": method.sha256},
+            **diagnose(survey, method, scores),
+            "problems": [p.to_dict() for p in scores.problems]}
+
+
+# --------------------------------------------------------------------------- command
+
+def run_command(survey_path: Path, method_path: Path, outputs: list[Path], json_out: bool,
+                options, lang: str | None, quiet: bool) -> int:
+    """``ddci diagnose``: score, diagnose, write .json/.xlsx outputs, render."""
+    from . import render
+    from .errors import UsageError
+    from .check import load_method_checked
+    from .pipeline import score
+    from .write import check_outputs, json_bytes, write_bytes
+
+    check_outputs(outputs, [survey_path, method_path])
+    for out in outputs:
+        if out.suffix.lower() not in (".json", ".xlsx"):
+            raise UsageError(f"ddci diagnose writes .json or .xlsx, not {out.suffix}")
+    method = load_method_checked(method_path, survey_path, options)
+    scores, report = score(survey_path, method, options)
+    doc = document(scores)
+    english = (lang or method.language) == "en"
+    for out in outputs:
+        if out.suffix.lower() == ".json":
+            write_bytes(out, json_bytes(doc))
+        else:
+            write_sheets(out, diagnostic_tables(doc, english))
+    if json_out:
+        from .cli import emit_json
+
+        emit_json(doc)
+    elif not quiet:
+        render.diagnostics(doc, _block_labels(method, english), english)
+    if not quiet:
+        render.problems(report.problems)
+        for out in outputs:
+            render.message(f"wrote {out}")
+    return 0
+
+
+def _block_labels(method: Method, english: bool) -> dict[str, str]:
+    return {b.id: b.label_en if english else b.label for b in method.blocks}
+
+
+def diagnostic_tables(doc: dict, english: bool) -> list[tuple[str, list[str], list[list]]]:
+    """The diagnostics as (sheet title, headers, rows) tables for a workbook."""
+    units = [[u["block"], u["unit"], u["evaluations"], u["responses"], u["status"],
+              u["missing_rate"]] for u in doc["units"]]
+    indicators = [[i["indicator"], i["subindex"], i["column"], i["answers"],
+                   i["missing_rate"]] for i in doc["indicators"]]
+    reliability = [[s["block"], s["subindex"], len(s["items"]), s["rows"], s["alpha"],
+                    s["alpha_standardized"], s["first_pc_share"], item,
+                    s["alpha_if_dropped"][item], s["item_rest"][item]]
+                   for s in doc["subindices"] for item in s["items"]]
+    pairs = [[block, p["a"], p["b"], p["r"], kind]
+             for block, c in doc["correlations"].items()
+             for kind, items in (("r > 0.9", c["high"]), ("r < 0 within sub-index",
+                                                          c["negative_within"]))
+             for p in items]
+    return [
+        ("Responses" if english else "Số phiếu",
+         ["block", "unit", "evaluations", "responses", "status", "missing rate"], units),
+        ("Missing" if english else "Thiếu trả lời",
+         ["indicator", "sub-index", "column", "answers", "missing rate"], indicators),
+        ("Reliability" if english else "Độ tin cậy",
+         ["block", "sub-index", "items", "rows", "Cronbach alpha", "standardised alpha",
+          "first PC share", "item", "alpha if dropped", "item-rest r"], reliability),
+        ("Correlations" if english else "Tương quan",
+         ["block", "indicator", "indicator", "r", "flag"], pairs)]
+
+
+def write_sheets(target: Path, tables: list[tuple[str, list[str], list[list]]]) -> None:
+    """A plain workbook, one sheet per (title, headers, rows) table: numbers as numbers,
+    texts as string cells (never formulas), header row frozen, filters on."""
+    from openpyxl import Workbook
+
+    from .report.workbook import safe_sheet_title, set_cell
+    from .write import write_with
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    used: set[str] = set()
+    for title, headers, rows in tables:
+        ws = wb.create_sheet(safe_sheet_title(title, used))
+        for c, head in enumerate(headers, 1):
+            set_cell(ws, 1, c, head)
+        for r, row in enumerate(rows, 2):
+            for c, value in enumerate(row, 1):
+                set_cell(ws, r, c, value, "0.000" if isinstance(value, float) else None)
+        ws.freeze_panes = "A2"
+        if rows:
+            ws.auto_filter.ref = ws.dimensions
+        for c, head in enumerate(headers, 1):
+            ws.column_dimensions[ws.cell(1, c).column_letter].width = max(12, len(head) + 2)
+    write_with(target, lambda tmp: wb.save(tmp))
