@@ -3,17 +3,18 @@ and the (rows × indicators) float matrix with NaN for missing answers (SPEC §2
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from .cells import (NON_NUMERIC, OUT_OF_RANGE, numeric_column, numeric_values, number_codes,
+from .cells import (OUT_OF_RANGE, numeric_column, numeric_values, number_codes,
                     text_codes)
 from .errors import ProblemReport
 from .method import Method
-from .text import display_text, match_key
+from .text import display_text, keys_of, match_key
 from .units import resolve_units
 
 LIST_LIMIT = 1_000_000  # cells reported one by one (the terminal groups them)
@@ -38,6 +39,7 @@ class Survey:
     extra: dict[str, np.ndarray] = field(default_factory=dict)
     sha256: str | None = None
     encoding: str | None = None
+    weighting: dict | None = None  # raking report when [weighting] raked the weights
 
 
 def wanted_columns(method: Method, extra: tuple[str, ...] = ()) -> dict[str, str]:
@@ -51,7 +53,7 @@ def wanted_columns(method: Method, extra: tuple[str, ...] = ()) -> dict[str, str
         for j, ind in enumerate(k.indicators):
             wanted.setdefault(ind.column, f"subindices[{n}].indicators[{j}].column")
     for name in extra:
-        wanted.setdefault(name, "weighting")
+        wanted.setdefault(name, f'weighting.margins."{name}"')
     return wanted
 
 
@@ -80,22 +82,43 @@ def clean_table(table, method: Method, report: ProblemReport, *,
 
 
 def _report_cells(issue, ind, rows, report: ProblemReport, place: dict, lenient: bool) -> None:
-    what = {NON_NUMERIC: "is not a number", OUT_OF_RANGE: f"is outside the valid range "
-            f"{list(ind.valid) if ind.valid else ''}"}[issue.kind]
-    fix = {NON_NUMERIC: "type the number, leave the cell blank, or add this text to "
-           "input.missing_codes if it means 'no answer'",
-           OUT_OF_RANGE: "correct the answer or leave it blank"}[issue.kind]
     if lenient:
-        report.warning(issue.kind, f"{len(issue.positions)} cells in column '{ind.column}' "
-                       f"{what} and were treated as missing (--lenient), e.g. "
-                       f"{display_text(issue.values[0])!r} in row {rows[issue.positions[0]]}",
+        what, _ = _explain(issue.kind, issue.values[0], ind)
+        report.warning(issue.kind, f"{len(issue.positions)} cell(s) in column '{ind.column}' "
+                       f"were not valid answers and were treated as missing (--lenient); the "
+                       f"first, in row {rows[issue.positions[0]]}: {what}",
                        column=ind.column, row=int(rows[issue.positions[0]]),
                        value=issue.values[0], **place)
         return
     for pos, value in zip(issue.positions[:LIST_LIMIT], issue.values[:LIST_LIMIT]):
-        shown = value if isinstance(value, str) else str(value)
-        report.error(issue.kind, f"row {rows[pos]}, column '{ind.column}': {shown!r} {what}; "
-                     f"{fix}", row=int(rows[pos]), column=ind.column, value=value, **place)
+        what, fix = _explain(issue.kind, value, ind)
+        report.error(issue.kind, f"row {rows[pos]}, column '{ind.column}': {what}; {fix}",
+                     row=int(rows[pos]), column=ind.column, value=value, **place)
+
+
+def _explain(kind: str, value, ind) -> tuple[str, str]:
+    """(what is wrong with the cell, what to do) in words a spreadsheet user knows."""
+    if kind == OUT_OF_RANGE:
+        low, high = (display_text(v) for v in ind.valid)
+        return (f"{display_text(value)} is outside the valid range {low}–{high}",
+                "correct the answer or leave it blank")
+    if isinstance(value, (dt.date, dt.time, dt.timedelta)):
+        return (f"{value} is a date or time, not a number (the cell has a date format)",
+                "format the column as Number and type the answer")
+    if isinstance(value, (bool, np.bool_)):
+        return (f"{'TRUE' if value else 'FALSE'} is a true/false value, not a number",
+                "type the answer as a number")
+    if isinstance(value, str) and value.strip().startswith("#"):
+        return (f"{value.strip()!r} is an Excel error value, not a number",
+                "fix the formula or type the answer")
+    if isinstance(value, str) and value.strip().startswith("="):
+        return (f"{value.strip()!r} is a formula typed as text, not a number",
+                "type the answer itself")
+    if isinstance(value, str):
+        return (f"{value!r} is not a number",
+                "type the number (digits, with '.' or ',' as decimal mark), leave the cell "
+                "blank, or add this text to input.missing_codes if it means 'no answer'")
+    return f"{display_text(value)} is not a finite number", "type the answer as a number"
 
 
 def _weights(table, method: Method, report: ProblemReport, place: dict) -> np.ndarray:
@@ -106,9 +129,10 @@ def _weights(table, method: Method, report: ProblemReport, place: dict) -> np.nd
     values, bad = numeric_values(cells)
     bad |= values < 0
     for pos in np.flatnonzero(bad):
+        shown = "is blank" if _blank(cells[pos]) else f"{_shown(cells[pos])} is not valid"
         report.error("bad_weight", f"row {table.row_numbers[pos]}, column "
-                     f"'{method.weight_column}': weight {cells[pos]!r} must be a finite number "
-                     "≥ 0 (use 0 to drop the row)", row=int(table.row_numbers[pos]),
+                     f"'{method.weight_column}': the weight {shown}; a weight must be a finite "
+                     "number ≥ 0 (use 0 to drop the row)", row=int(table.row_numbers[pos]),
                      column=method.weight_column, value=cells[pos], **place)
     values = np.where(bad, 0.0, values)
     if n and not bad.all() and values.sum() == 0:
@@ -122,16 +146,27 @@ def _respondents(table, method: Method, unit_of_row, report: ProblemReport,
     cells = table.columns.get(method.respondent_column) if method.respondent_column else None
     if cells is None:
         return None
-    keys = np.array([display_text(c) if c is not None else "" for c in cells], dtype=object)
+    keys = keys_of(cells, display_text)
     codes, _ = pd.factorize(keys)
+    codes = np.where(keys == "", -1, codes)  # no id: a respondent of its own, not one big one
     pairs = pd.DataFrame({"r": codes, "u": unit_of_row})
     dup = pairs.duplicated(keep="first").to_numpy() & (codes >= 0) & (unit_of_row >= 0)
     for pos in np.flatnonzero(dup)[:1000]:
-        report.warning("duplicate_evaluation", f"row {table.row_numbers[pos]}: respondent "
-                       f"{keys[pos]!r} rates the same unit twice; check for a duplicated row",
+        report.warning("duplicate_evaluation", f"row {table.row_numbers[pos]}, column "
+                       f"'{method.respondent_column}': respondent {keys[pos]!r} rates the same "
+                       "unit a second time; check for a duplicated row",
                        row=int(table.row_numbers[pos]), column=method.respondent_column,
                        value=keys[pos], **place)
     return codes
+
+
+def _blank(value) -> bool:
+    return value is None or isinstance(value, str) and not value.strip() or \
+        isinstance(value, float) and value != value
+
+
+def _shown(value) -> str:
+    return repr(value) if isinstance(value, str) else display_text(value)
 
 
 def nearest(name: str, candidates: list[str]) -> str | None:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from .errors import ProblemReport
 from .method import Method
-from .text import display_text, match_key
+from .text import display_text, keys_of, match_key
 
 
 def resolve_units(table, method: Method, report: ProblemReport):
@@ -23,7 +23,7 @@ def resolve_units(table, method: Method, report: ProblemReport):
     for entry in method.units:
         for alias in (entry.name, *entry.aliases):
             lookup[match_key(alias)] = entry
-    row_keys = np.array([match_key(c) if c is not None else "" for c in cells], dtype=object)
+    row_keys = keys_of(cells)
     codes, keys = pd.factorize(row_keys)
     names: list[str] = []
     index_of_name: dict[str, int] = {}
@@ -56,12 +56,12 @@ def _unknown_unit(name, method: Method, report: ProblemReport, table, mask) -> N
     listed = [e.name for e in method.units]
     close = difflib.get_close_matches(match_key(name), [match_key(n) for n in listed], n=1,
                                       cutoff=0.4)
-    hint = ""
+    hint = "."
     if close:
         hint = f"; did you mean '{listed[[match_key(n) for n in listed].index(close[0])]}'?"
     first = int(table.row_numbers[np.argmax(mask)])
-    text = (f"unit '{name}' (first in row {first}) is not in the method's [units] table"
-            f"{hint} Add it, or an alias, to [units]")
+    text = (f"row {first}, column '{method.unit_column}': unit '{name}' is not in the "
+            f"method's [units] table{hint} Add it, or an alias, to [units]{_totals_hint(name)}")
     severity = "error" if method.strict_units else "warning"
     report.add("unknown_unit", text, severity, file=table.path, sheet=table.sheet, row=first,
                column=method.unit_column, value=name)
@@ -82,18 +82,18 @@ def _unit_blocks(table, method: Method, names, unit_of_row, entry_of_unit,
     single = method.blocks[0].id if len(method.blocks) == 1 else None
     cells = table.columns.get(method.block_column) if method.block_column else None
     seen: list[set[str]] = [set() for _ in names]
+    reported: set[int] = set()
     if cells is not None:
         lookup = _block_lookup(method)
-        codes, uniques = pd.factorize(np.array([match_key(c) if c is not None else ""
-                                                for c in cells], dtype=object))
+        codes, uniques = pd.factorize(keys_of(cells))
         ids = [lookup.get(u) for u in uniques]
         for k, key in enumerate(uniques):
             if key and ids[k] is None:
                 pos = int(np.argmax(codes == k))
                 count = int((codes == k).sum())
-                report.error("unknown_block", f"row {rows[pos]}: block {cells[pos]!r} in column "
-                             f"'{method.block_column}' is not a block of the method "
-                             f"({count} rows); use one of: "
+                report.error("unknown_block", f"row {rows[pos]}, column '{method.block_column}'"
+                             f": block {cells[pos]!r} is not a block of the method "
+                             f"({count} row{'s' * (count != 1)}); use one of: "
                              f"{', '.join(b.label for b in method.blocks)}",
                              row=int(rows[pos]), column=method.block_column, value=cells[pos],
                              **place)
@@ -101,6 +101,9 @@ def _unit_blocks(table, method: Method, names, unit_of_row, entry_of_unit,
         for u, b in pairs.itertuples(index=False):
             if u >= 0 and ids[b]:
                 seen[u].add(ids[b])
+            elif u >= 0 and uniques[b]:
+                reported.add(u)  # its block cell is already an unknown_block error
+    first = _first_rows(unit_of_row, len(names), rows)
     blocks = []
     for u, name in enumerate(names):
         entry = entry_of_unit.get(u)
@@ -109,21 +112,57 @@ def _unit_blocks(table, method: Method, names, unit_of_row, entry_of_unit,
                 report.warning("block_mismatch", f"unit '{name}' is marked as block "
                                f"{sorted(seen[u] - {entry.block})} in the data but the [units] "
                                f"table says '{entry.block}'; the table wins", value=name,
-                               column=method.block_column, **place)
+                               row=first[u], column=method.block_column, **place)
             blocks.append(entry.block)
         elif len(seen[u]) > 1:
-            report.error("unit_in_two_blocks", f"unit '{name}' appears in blocks "
-                         f"{sorted(seen[u])}; a unit belongs to one block. Fix the block column "
-                         "or give the unit a block in [units]", value=name,
+            other, (block_a, block_b) = _row_of_other_block(u, unit_of_row, codes, ids, rows)
+            report.error("unit_in_two_blocks", f"row {other}, column '{method.block_column}': "
+                         f"unit '{name}' is in block '{block_b}' here but in '{block_a}' in row "
+                         f"{first[u]}; a unit belongs to one block. Fix the block column or give "
+                         "the unit its block in [units]", value=name, row=other,
                          column=method.block_column, **place)
             blocks.append(sorted(seen[u])[0])
         elif seen[u]:
             blocks.append(next(iter(seen[u])))
         elif single:
             blocks.append(single)
+        elif u in reported:
+            blocks.append(method.blocks[0].id)
         else:
-            report.error("unknown_block", f"unit '{name}' has no block: add a block column "
-                         "(input.block_column) or list the unit with its block in [units]",
-                         value=name, column=method.unit_column, **place)
+            column = method.block_column or method.unit_column
+            report.error("unknown_block", f"row {first[u]}, column '{column}': unit '{name}' "
+                         "has no block; fill in its block cells (input.block_column) or list the "
+                         f"unit with its block in [units]{_totals_hint(name)}", value=name,
+                         row=first[u], column=column, **place)
             blocks.append(method.blocks[0].id)
     return blocks
+
+
+def _first_rows(unit_of_row: np.ndarray, n_units: int, rows: np.ndarray) -> list[int | None]:
+    """The spreadsheet row where each unit first appears."""
+    first: list[int | None] = [None] * n_units
+    units, index = np.unique(unit_of_row, return_index=True)
+    for u, i in zip(units, index):
+        if u >= 0:
+            first[u] = int(rows[i])
+    return first
+
+
+def _row_of_other_block(u: int, unit_of_row, codes, ids, rows):
+    """The first row where unit ``u`` carries a block other than in its first row, and
+    (first block, other block)."""
+    mine = np.flatnonzero(unit_of_row == u)
+    known = [p for p in mine if ids[codes[p]]]
+    first = ids[codes[known[0]]]
+    for p in known:
+        if ids[codes[p]] != first:
+            return int(rows[p]), (first, ids[codes[p]])
+    return None, (first, first)
+
+
+TOTALS = ("tổng", "tổng cộng", "cộng", "tổng số", "trung bình", "total", "sum", "average", "mean")
+
+
+def _totals_hint(name: str) -> str:
+    """A row labelled 'Tổng cộng' is a totals row typed under the data, not a unit."""
+    return "; it looks like a totals row: delete it" if match_key(name) in TOTALS else ""
