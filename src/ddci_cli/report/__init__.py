@@ -1,5 +1,5 @@
-"""Report writers: the Excel workbook (and its labels)."""
+"""Report writers: the Excel workbook (labels in labels.py) and the ranking chart (PNG)."""
 
-from .workbook import write_workbook
+from .workbook import build_workbook, write_workbook
 
-__all__ = ["write_workbook"]
+__all__ = ["build_workbook", "write_workbook"]

@@ -1,93 +1,155 @@
-"""The Excel workbook: one ranking sheet per block plus a sub-index sheet.
+"""The Excel report (SPEC §7), written with openpyxl.
 
-Texts are always written as string cells, never as formulas, whatever they start with.
+Sheets, in order: Summary, Sub-indices, Indicators, [Sensitivity], [Years], [one scorecard
+per unit], Diagnostics, Method, About — names and texts in the report language. A sheet in
+brackets exists only when its data are given. Texts are always string cells, never
+formulas (:func:`set_cell`). The same scores, language, seed, time and command line give
+the same bytes: document properties and zip entry times are fixed, and nothing else in
+the file depends on the clock.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import zipfile
 from pathlib import Path
 from typing import Any
 
-from ..results import unit_order, unit_record
+from openpyxl import Workbook
+from openpyxl.writer.excel import ExcelWriter
+
+from .. import __version__
 from ..score import Scores
 from ..write import write_with
+from .about import about_sheet, command_line, method_sheet
+from .cells import safe_sheet_title, set_cell
+from .context import Report
+from .diagnostics import diagnostics_sheet
+from .extras import sensitivity_sheet, years_sheet
+from .labels import LANGUAGES, Labels
+from .scorecards import scorecard_sheets
+from .sheets import indicator_sheet, subindex_sheet
+from .style import StyleBook, tier_colours
+from .summary import summary_sheet
+
+__all__ = ["build_workbook", "write_workbook", "save_workbook", "set_cell",
+           "safe_sheet_title", "FIXED_TIME"]
+
+FIXED_TIME = dt.datetime(2000, 1, 1)   # document properties "created" and "modified"
 
 
-def set_cell(ws, row: int, col: int, value: Any, number_format: str | None = None):
-    """Write ``value``; a text is stored as a string cell even if it starts with '='."""
-    cell = ws.cell(row=row, column=col)
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-    if number_format:
-        cell.number_format = number_format
-    return cell
+def fixed_time() -> dt.datetime:
+    """The document time: ``SOURCE_DATE_EPOCH`` (reproducible-builds convention) when
+    set, else FIXED_TIME; never the clock, so identical runs give identical files."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        stamp = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).replace(tzinfo=None)
+        return max(stamp, dt.datetime(1980, 1, 1))
+    return FIXED_TIME
 
 
-def safe_sheet_title(title: str, used: set[str]) -> str:
-    """A sheet name Excel accepts: no []:*?/\\, at most 31 characters, unique."""
-    clean = "".join("_" if ch in "[]:*?/\\" else ch for ch in title).strip("' ") or "Sheet"
-    base, n = clean[:31], 2
-    name = base
-    while name.casefold() in used:
-        suffix = f" ({n})"
-        name = base[:31 - len(suffix)] + suffix
-        n += 1
-    used.add(name.casefold())
-    return name
-
-
-def write_workbook(scores: Scores, target: Path, seed: int = 0, lang: str | None = None) -> None:
-    from openpyxl import Workbook
-
+def build_workbook(scores: Scores, *, seed: int = 0, lang: str | None = None,
+                   scorecards: bool = False, now: dt.datetime | None = None,
+                   command: str | None = None, diagnostics: dict | None = None,
+                   sensitivity: dict | None = None, comparison: Any = None) -> Workbook:
+    """The report as an openpyxl Workbook. ``lang``: a code of LANGUAGES, default the
+    method's ``index.language``. ``now``: the time shown in About (UTC). The optional
+    dicts add what they hold: ``diagnostics`` Cronbach's alpha (see
+    diagnostics.alpha_rows), ``sensitivity`` the ``ddci sensitivity --json`` document,
+    ``comparison`` a ddci_cli.compare.Comparison (or its ``--json`` document) whose last
+    year is ``scores``. ``scores.ci`` (``--bootstrap``) adds intervals."""
     method = scores.method
-    english = (lang or method.language) == "en"
-    fmt = "0." + "0" * method.decimals if method.decimals else "0"
+    lang = lang or method.language
+    if lang not in LANGUAGES:
+        raise ValueError(f"report language must be one of {', '.join(LANGUAGES)}")
     wb = Workbook()
     wb.remove(wb.active)
-    used: set[str] = set()
-    for plan in scores.plans:
-        block = method.block(plan.block)
-        ws = wb.create_sheet(safe_sheet_title(block.label_en if english else block.label, used))
-        heads = ["Rank", "Unit", "Composite", "Tier", "Responses", "Status"] if english else \
-            ["Hạng", "Đơn vị", "Điểm tổng hợp", "Xếp loại", "Số phiếu", "Trạng thái"]
-        for c, h in enumerate(heads, 1):
-            set_cell(ws, 1, c, h)
-        row = 2
-        for u in unit_order(scores):
-            if scores.survey.unit_blocks[u] != plan.block:
-                continue
-            rec = unit_record(scores, u)
-            values = [rec["rank"], rec["unit"], rec["composite"],
-                      tier_text(scores, u, english), rec["responses"], rec["status"]]
-            for c, v in enumerate(values, 1):
-                set_cell(ws, row, c, v, fmt if c == 3 else None)
-            row += 1
-        ws.freeze_panes = "A2"
-        ws.column_dimensions["B"].width = 40
-    _subindex_sheet(wb, scores, used, english, fmt)
-    write_with(target, lambda tmp: wb.save(tmp))
+    book = StyleBook(wb, method.decimals, tier_colours(method.tiers_descending()))
+    extras = {"diagnostics": diagnostics if diagnostics is not None else _alpha(scores),
+              "sensitivity": sensitivity, "comparison": comparison}
+    rep = Report(scores, Labels(lang), book, seed, now, command, extras)
+    summary_sheet(wb, rep)
+    subindex_sheet(wb, rep)
+    indicator_sheet(wb, rep)
+    sensitivity_sheet(wb, rep)
+    years_sheet(wb, rep)
+    if scorecards:
+        scorecard_sheets(wb, rep)
+    diagnostics_sheet(wb, rep)
+    method_sheet(wb, rep)
+    about_sheet(wb, rep)
+    _properties(wb, rep)
+    return wb
 
 
-def tier_text(scores: Scores, u: int, english: bool) -> str | None:
-    from ..results import tier_label
+def write_workbook(scores: Scores, target: Path, seed: int = 0, lang: str | None = None,
+                   *, scorecards: bool = False, now: dt.datetime | None = None,
+                   command: str | None = None, diagnostics: dict | None = None,
+                   sensitivity: dict | None = None, comparison: Any = None) -> None:
+    """Write the report to ``target`` atomically (see :func:`build_workbook`); ``now``
+    defaults to the current UTC time, ``command`` to the running ``ddci`` command line."""
+    now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    command = command if command is not None else command_line()
+    wb = build_workbook(scores, seed=seed, lang=lang, scorecards=scorecards, now=now,
+                        command=command, diagnostics=diagnostics, sensitivity=sensitivity,
+                        comparison=comparison)
+    write_with(Path(target), lambda tmp: save_workbook(wb, tmp))
 
-    return tier_label(scores, u, english)
+
+def _properties(wb: Workbook, rep: Report) -> None:
+    props = wb.properties
+    props.creator = props.lastModifiedBy = f"ddci {__version__}"
+    props.title = rep.title()
+    props.subject = rep.labels("title.summary")
+    props.language = rep.labels.lang
+    props.created = props.modified = fixed_time()
+    if rep.synthetic:
+        props.keywords = "synthetic"
+    wb.active = 0
 
 
-def _subindex_sheet(wb, scores: Scores, used: set[str], english: bool, fmt: str) -> None:
-    method = scores.method
-    ws = wb.create_sheet(safe_sheet_title("Sub-indices" if english else "Chỉ số thành phần",
-                                          used))
-    heads = ["Block", "Unit"] if english else ["Khối", "Đơn vị"]
-    heads += [k.label_en if english else k.label for k in method.subindices]
-    for c, h in enumerate(heads, 1):
-        set_cell(ws, 1, c, h)
-    for r, u in enumerate(unit_order(scores), 2):
-        rec = unit_record(scores, u)
-        set_cell(ws, r, 1, rec["block"])
-        set_cell(ws, r, 2, rec["unit"])
-        for c, k in enumerate(method.subindices, 3):
-            set_cell(ws, r, c, rec["subindices"].get(k.id), fmt)
-    ws.freeze_panes = "C2"
-    ws.column_dimensions["B"].width = 40
+def _alpha(scores: Scores) -> dict | None:
+    """Cronbach's alpha from ddci_cli.diagnose when that module offers it."""
+    try:
+        from .. import diagnose
+    except ImportError:
+        return None
+    compute = getattr(diagnose, "subindex_alpha", None)
+    if compute is None:
+        return None
+    try:
+        return {"alpha": compute(scores)}
+    except Exception:  # the report must not fail because of an optional statistic
+        return None
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """Every entry gets the same time and mode, so equal content gives equal bytes."""
+
+    def __init__(self, *args, when: dt.datetime, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._when = when.timetuple()[:6]
+
+    def _info(self, name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=self._when)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o600 << 16
+        return info
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            zinfo_or_arcname = self._info(zinfo_or_arcname)
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        with open(filename, "rb") as fh:
+            self.writestr(arcname or os.path.basename(filename), fh.read())
+
+
+def save_workbook(wb: Workbook, path: Path) -> None:
+    """Save like openpyxl's ``Workbook.save``, but without stamping the clock into the
+    document properties or the zip entries."""
+    when = wb.properties.modified or fixed_time()
+    with _FixedTimeZip(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True, when=when) as archive:
+        ExcelWriter(wb, archive).save()

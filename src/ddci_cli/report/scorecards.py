@@ -1,0 +1,147 @@
+"""Scorecards (``--scorecards``): one printed page per unit — its rank, composite and tier;
+its sub-indices against the block mean and the block's best value, as a table and a native
+chart; and its three strongest and three weakest indicators relative to the block."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..score import INSUFFICIENT
+from .context import BlockView, Report
+from .layout import Sheet
+from .native import CM_PER_POINT, place, profile_chart
+from .style import SERIES
+
+LABEL_WIDTH = 46.0
+NUMBER_WIDTH = 12.5
+CHART_COL = 7                 # G: after the five table columns and a narrow gap
+CHART_WIDTH_CM = 14.5
+PICK = 3
+
+
+def strongest_weakest(rep: Report, view: BlockView, u: int) -> tuple[list[int], list[int]]:
+    """Positions in ``view.plan.indicators`` of the unit's strongest and weakest
+    indicators: largest and smallest score minus block mean, ties in method order;
+    at most 3 each and never the same indicator in both."""
+    scores = rep.scores.scores[u, view.plan.indicators]
+    diff = scores - view.ind_mean
+    have = [j for j in range(len(diff)) if not np.isnan(diff[j])]
+    k = min(PICK, len(have) // 2) if len(have) < 2 * PICK else PICK
+    strong = sorted(have, key=lambda j: (-diff[j], j))[:k]
+    weak = sorted((j for j in have if j not in strong), key=lambda j: (diff[j], j))[:k]
+    return strong, weak
+
+
+def scorecard_sheets(wb, rep: Report) -> list[Sheet]:
+    return [_scorecard(wb, rep, view, u) for view in rep.blocks for u in view.units]
+
+
+def _scorecard(wb, rep: Report, view: BlockView, u: int) -> Sheet:
+    t, s = rep.labels, rep.scores
+    name = s.survey.units[u]
+    sheet = Sheet(wb, rep.sheet_name(name), rep.book, t("page.footer"))
+    row = sheet.titles(name, f"{t('title.scorecard')} – {rep.title()}", rep.alert()) + 1
+    sheet.width(1, LABEL_WIDTH)
+    for c in range(2, 6):
+        sheet.width(c, NUMBER_WIDTH)
+    sheet.width(6, 2.0)
+    row = _facts(sheet, rep, view, u, row) + 1
+    if s.status[u] == INSUFFICIENT:
+        sheet.title_rows = 0
+        sheet.pages = sheet.finish(fit_height=1)
+        return sheet
+    top = row
+    row = _subindex_table(sheet, rep, view, u, row)
+    sub_rows = (top + 1, row - 1)
+    strong, weak = strongest_weakest(rep, view, u)
+    row = _indicator_table(sheet, rep, view, u, row + 1, t("card.strongest"), strong)
+    row = _indicator_table(sheet, rep, view, u, row + 1, t("card.weakest"), weak)
+    sheet.span(row + 1, 1, t("note.relative"), "subtitle")
+    sheet.last_col = max(sheet.last_col, 6)
+    sheet.pages = sheet.finish(fit_height=1)
+    _chart(sheet, rep, top, sub_rows, row)
+    return sheet
+
+
+def _facts(sheet: Sheet, rep: Report, view: BlockView, u: int, row: int) -> int:
+    t, s = rep.labels, rep.scores
+    facts = [(t("card.block"), view.label, "text", None),
+             (t("card.rank"), int(s.rank[u]) or None, "count",
+              t("card.of", n=len(view.ranked)) if s.rank[u] else None),
+             (t("card.composite"), s.composite[u], "score_bold", None),
+             (t("card.tier"), rep.tier_text(u), rep.tier_style(u), None),
+             (t("card.responses"), int(s.values.responses[u]), "count", None)]
+    ci = (s.ci or {}).get(u) or {}
+    if ci.get("composite"):
+        facts.append((f"{t('col.ci_low')} / {t('col.ci_high')}", ci["composite"][0], "score",
+                      ci["composite"][1]))
+    for key, value, style, extra in facts:
+        sheet.put(row, 1, key, "key")
+        if isinstance(value, str) and style == "text":
+            sheet.span(row, 2, value, "text")
+        else:
+            sheet.put(row, 2, value, style, measure=False)
+        if isinstance(extra, str):
+            sheet.span(row, 3, extra, "aside")
+        elif extra is not None:
+            sheet.put(row, 3, extra, "score", measure=False)
+        row += 1
+    note = rep.status_note(u)
+    if note:
+        sheet.span(row, 1, note, "alert")
+        row += 1
+    return row
+
+
+def _subindex_table(sheet: Sheet, rep: Report, view: BlockView, u: int, row: int) -> int:
+    t, s, method = rep.labels, rep.scores, rep.method
+    sheet.header(row, [t("card.subindices"), t("col.unit_score"), t("col.block_mean"),
+                       t("col.block_best"), t("col.difference")])
+    row += 1
+    for n, k in enumerate(view.plan.subindices):
+        value = s.subindices[u, k]
+        sheet.put(row, 1, t.of(method.subindices[k]), "wrap")
+        sheet.put(row, 2, value, "score_bold")
+        sheet.put(row, 3, view.sub_mean[n], "score")
+        sheet.put(row, 4, view.sub_best[n], "score")
+        sheet.put(row, 5, value - view.sub_mean[n], "signed")
+        row += 1
+    return row
+
+
+def _indicator_table(sheet: Sheet, rep: Report, view: BlockView, u: int, row: int,
+                     heading: str, picks: list[int]) -> int:
+    t, s = rep.labels, rep.scores
+    sheet.span(row, 1, heading, "section")
+    row += 1
+    sheet.header(row, [t("col.indicator"), t("col.unit_score"), t("col.block_mean"),
+                       t("col.block_best"), t("col.difference")])
+    row += 1
+    for j in picks:
+        i = view.plan.indicators[j]
+        score = s.scores[u, i]
+        sheet.put(row, 1, t.of(rep.method.indicators[i]), "wrap")
+        sheet.put(row, 2, score, "score_bold")
+        sheet.put(row, 3, view.ind_mean[j], "score")
+        sheet.put(row, 4, view.ind_best[j], "score")
+        sheet.put(row, 5, score - view.ind_mean[j], "signed")
+        row += 1
+    return row
+
+
+def _chart(sheet: Sheet, rep: Report, top: int, sub_rows: tuple[int, int], end: int) -> None:
+    low, high = _score_axis(rep.method)
+    dims = sheet.ws.row_dimensions
+    height = sum(dims[r].height or 15.0 for r in range(top, end + 1)) * CM_PER_POINT
+    chart = profile_chart(sheet.ws, rep.labels("chart.profile"), 1,
+                          [(2, SERIES["unit"]), (3, SERIES["mean"]), (4, SERIES["best"])],
+                          top, sub_rows[0], sub_rows[1], low, high, CHART_WIDTH_CM,
+                          max(height, 7.0))
+    place(sheet.ws, chart, CHART_COL, top)
+
+
+def _score_axis(method) -> tuple[float | None, float | None]:
+    if method.normalization in ("minmax", "goalposts", "rank"):
+        low, high = sorted(method.range)
+        return (0.0 if low >= 0 else None), high
+    return None, None
