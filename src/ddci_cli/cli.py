@@ -55,6 +55,12 @@ class Run:
         except DdciError as exc:
             render.message(f"Error: {exc.message}")
             code = exc.exit_code
+        except KeyboardInterrupt:  # typer would turn it into a silent exit 130
+            render.message("Interrupted; no output was written.")
+            code = EXIT_INTERRUPTED
+        except BrokenPipeError:  # typer would exit 1; SPEC §5 says 141, quietly
+            _silence_stdout()
+            code = EXIT_PIPE
         raise typer.Exit(code)
 
     def _input_error(self, exc: InputError) -> int:
@@ -105,6 +111,10 @@ def score(survey: Annotated[Path, typer.Argument(help="Survey file.")], method: 
           header_row: HeaderRow = None, encoding: Encoding = None, delimiter: Delimiter = None,
           lang: Lang = None, seed: Seed = 0,
           bootstrap: Annotated[int, typer.Option(help="Bootstrap replicates for intervals.")] = 0,
+          scorecards: Annotated[bool, typer.Option(
+              help="Add one scorecard sheet per unit to the .xlsx report.")] = False,
+          chart: Annotated[Optional[Path], typer.Option(
+              help="Also draw each block's ranking as a bar chart (.png, .svg, .pdf).")] = None,
           lenient: Lenient = False, strict: Strict = False, quiet: Quiet = False,
           no_progress: NoProgress = False, debug: Debug = False) -> None:
     """Compute the index, print the ranking per block, write outputs."""
@@ -113,7 +123,7 @@ def score(survey: Annotated[Path, typer.Argument(help="Survey file.")], method: 
     Run(json_out, quiet, debug)(lambda: run_score(
         survey, method, output or [], json_out, read_options(sheet, header_row, encoding,
                                                              delimiter, lenient, strict),
-        _lang(lang), seed, bootstrap, quiet, no_progress))
+        _lang(lang), seed, bootstrap, quiet, no_progress, scorecards=scorecards, chart=chart))
 
 
 @app.command()
@@ -127,6 +137,58 @@ def validate(survey: Annotated[Path, typer.Argument(help="Survey file.")], metho
     Run(json_out, quiet, debug)(lambda: run_validate(
         survey, method, json_out, read_options(sheet, header_row, encoding, delimiter,
                                                lenient, strict), quiet))
+
+
+@app.command()
+def sensitivity(
+        survey: Annotated[Path, typer.Argument(help="Survey file.")], method: Method,
+        output: Outputs = None, json_out: Json = False,
+        runs: Annotated[Optional[int], typer.Option(help="Runs (sobol: base sample N, a "
+                                                    "power of two).")] = None,
+        mode: Annotated[Optional[str], typer.Option(help="uncertainty or sobol.")] = None,
+        weights: Annotated[Optional[float], typer.Option(
+            help="Each sub-index weight × U(1−P, 1+P), e.g. 0.25.")] = None,
+        weights_dirichlet: Annotated[Optional[float], typer.Option(
+            help="Sub-index weights from a Dirichlet around the nominal shares; larger "
+            "ALPHA, tighter.")] = None,
+        normalization: Annotated[Optional[str], typer.Option(
+            help="Normalisations to pick from, e.g. minmax,zscore.")] = None,
+        aggregation: Annotated[Optional[str], typer.Option(
+            help="Composite aggregations, e.g. arithmetic,geometric.")] = None,
+        min_responses: Annotated[Optional[str], typer.Option(
+            help="min_responses thresholds, e.g. 20,30,40.")] = None,
+        exclude_subindex: Annotated[Optional[bool], typer.Option(
+            "--exclude-subindex/--no-exclude-subindex",
+            help="Drop one sub-index at a time (or none).")] = None,
+        sheet: Sheet = None, header_row: HeaderRow = None, encoding: Encoding = None,
+        delimiter: Delimiter = None, lang: Lang = None, seed: Seed = 0,
+        lenient: Lenient = False, strict: Strict = False, quiet: Quiet = False,
+        no_progress: NoProgress = False, debug: Debug = False) -> None:
+    """Monte Carlo over weights, normalisation, aggregation: how stable are the ranks?"""
+    from .sensitivity import run_command
+
+    Run(json_out, quiet, debug)(lambda: run_command(
+        survey, method, output or [], json_out, read_options(sheet, header_row, encoding,
+                                                             delimiter, lenient, strict),
+        _lang(lang), seed, quiet, dict(
+            mode=mode, runs=runs, weights=weights, weights_dirichlet=weights_dirichlet,
+            normalization=normalization, aggregation=aggregation,
+            min_responses=min_responses, exclude_subindex=exclude_subindex)))
+
+
+@app.command()
+def diagnose(survey: Annotated[Path, typer.Argument(help="Survey file.")], method: Method,
+             output: Outputs = None, json_out: Json = False, sheet: Sheet = None,
+             header_row: HeaderRow = None, encoding: Encoding = None,
+             delimiter: Delimiter = None, lang: Lang = None, lenient: Lenient = False,
+             strict: Strict = False, quiet: Quiet = False, debug: Debug = False) -> None:
+    """Reliability and structure: counts, missing rates, Cronbach's alpha, correlations."""
+    from .diagnose import run_command
+
+    Run(json_out, quiet, debug)(lambda: run_command(
+        survey, method, output or [], json_out, read_options(sheet, header_row, encoding,
+                                                             delimiter, lenient, strict),
+        _lang(lang), quiet))
 
 
 @app.command()
@@ -170,6 +232,50 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder for method.toml.
             render.message(f"wrote {path}")
 
     Run(False, quiet, debug)(body)
+
+
+@app.command()
+def compare(surveys: Annotated[list[Path], typer.Argument(help="Survey files, one per year.")],
+            method: Annotated[list[Path], typer.Option(
+                "--method", "-m", help="Method file: once for all surveys, or once per survey.")],
+            year: Annotated[Optional[list[int]], typer.Option(
+                help="Year of each survey, in file order (default: the method's index.year, "
+                "else the year in the file name).")] = None,
+            crosswalk: Annotated[Optional[Path], typer.Option(
+                help="CSV year,old,new,weight: renamed, merged, split, abolished units.")] = None,
+            pool_bounds: Annotated[bool, typer.Option(
+                help="Min-max bounds pooled over all compared years (comparable scores).")] = False,
+            output: Outputs = None, json_out: Json = False, sheet: Sheet = None,
+            header_row: HeaderRow = None, encoding: Encoding = None, delimiter: Delimiter = None,
+            lang: Lang = None, seed: Seed = 0,
+            bootstrap: Annotated[int, typer.Option(help="Bootstrap replicates for intervals "
+                                                   "of the changes.")] = 0,
+            lenient: Lenient = False, strict: Strict = False, quiet: Quiet = False,
+            no_progress: NoProgress = False, debug: Debug = False) -> None:
+    """Score several years, match units across them (crosswalk), report changes."""
+    from .compare_run import run_compare
+
+    Run(json_out, quiet, debug)(lambda: run_compare(
+        surveys, method, year or None, crosswalk, output or [], json_out,
+        read_options(sheet, header_row, encoding, delimiter, lenient, strict), _lang(lang),
+        seed, bootstrap, pool_bounds, quiet, no_progress))
+
+
+@app.command()
+def batch(manifest: Annotated[Path, typer.Argument(help="Manifest (TOML) listing the jobs.")],
+          since: Annotated[Optional[Path], typer.Option(
+              help="State file: skip jobs whose inputs are unchanged since their last "
+              "successful run; updated after the run.")] = None,
+          summary: Annotated[Optional[Path], typer.Option(
+              help="Also write the JSON summary to this file.")] = None,
+          job: Annotated[Optional[list[str]], typer.Option(
+              help="Run only the job with this name (repeatable).")] = None,
+          json_out: Json = False, quiet: Quiet = False, debug: Debug = False) -> None:
+    """Run the jobs of a manifest (score, compare, validate) for cron and scripts."""
+    from .batch import run_batch
+
+    Run(json_out, quiet, debug)(lambda: run_batch(manifest, since, summary, job or [],
+                                                  json_out, quiet))
 
 
 def _version(value: bool) -> None:

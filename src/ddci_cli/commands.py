@@ -6,25 +6,35 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import render
-from .errors import InputError, ProblemReport
-from .method import load_method
-from .pipeline import ReadOptions, read_survey, score
+from .check import check, load_method_checked
+from .errors import InputError
+from .pipeline import ReadOptions, score
 from .results import flat_rows, score_document
 from .write import check_outputs, csv_bytes, json_bytes, write_bytes, write_parquet
 
 
 def run_score(survey: Path, method_path: Path, outputs: list[Path], json_out: bool,
               options: ReadOptions, lang: str | None, seed: int, bootstrap: int,
-              quiet: bool, no_progress: bool) -> int:
+              quiet: bool, no_progress: bool, *, scorecards: bool = False,
+              chart: Path | None = None) -> int:
     check_outputs(outputs, [survey, method_path])
-    method = load_method(method_path)
+    if chart is not None:
+        from .report.chart import check_chart_path
+
+        check_chart_path(chart, [survey, method_path])
+    method = load_method_checked(method_path, survey, options)
     scores, report = score(survey, method, options)
     if bootstrap:
         from .bootstrap import attach_intervals
 
         attach_intervals(scores, bootstrap, seed, progress=not (quiet or no_progress))
     document = score_document(scores, seed)
-    write_outputs(scores, document, outputs, seed, lang)
+    write_outputs(scores, document, outputs, seed, lang, scorecards=scorecards)
+    if chart is not None:
+        from .report.chart import write_chart
+
+        write_chart(scores, chart, lang)
+        outputs = [*outputs, chart]
     english = (lang or method.language) == "en"
     if json_out:
         from .cli import emit_json
@@ -41,7 +51,7 @@ def run_score(survey: Path, method_path: Path, outputs: list[Path], json_out: bo
 
 
 def write_outputs(scores, document: dict, outputs: list[Path], seed: int,
-                  lang: str | None) -> None:
+                  lang: str | None, *, scorecards: bool = False) -> None:
     """Write every requested output atomically, each in the format of its extension."""
     for out in outputs:
         suffix = out.suffix.lower()
@@ -54,19 +64,13 @@ def write_outputs(scores, document: dict, outputs: list[Path], seed: int,
         else:
             from .report import write_workbook
 
-            write_workbook(scores, out, seed=seed, lang=lang)
+            write_workbook(scores, out, seed=seed, lang=lang, scorecards=scorecards)
 
 
 def run_validate(survey: Path, method_path: Path, json_out: bool, options: ReadOptions,
                  quiet: bool) -> int:
     """Read and check; exit 0 when clean or only warnings, 1 on errors."""
-    report = ProblemReport()
-    method = load_method(method_path)
-    report.extend(method.problems)
-    try:
-        read_survey(survey, method, options, report)
-    except InputError as exc:  # a problem that stops reading (e.g. no header row)
-        report.extend(p for p in exc.report.problems if p not in report.problems)
+    _, _, report = check(survey, method_path, options)
     effective = report.strict() if options.strict else report
     if effective.has_errors:
         raise InputError(effective)

@@ -68,6 +68,14 @@ def build_method(doc: dict, r: TableReader) -> Method:
     )
     method = Method(**fields)
     _check_cross_rules(method, r)
+    if "weighting" in doc:
+        from .weighting import check_weighting
+
+        check_weighting(doc["weighting"], r)
+    if "sensitivity" in doc:
+        from .sensitivity_settings import check_table
+
+        check_table(method, r)
     return method
 
 

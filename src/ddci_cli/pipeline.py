@@ -14,6 +14,7 @@ from .errors import InputError, ProblemReport, UsageError
 from .locate import load_table
 from .method import Method, load_method
 from .score import Scores, score_survey
+from .weighting import rake_survey, weighting_columns
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,14 @@ def read_survey(path: str | Path, method: Method, options: ReadOptions = ReadOpt
         raise UsageError("--lenient and --strict cannot be used together")
     if options.header_row is not None and options.header_row < 1:
         raise UsageError("--header-row must be 1 or more")
-    table = load_table(path, wanted_columns(method, options.extra_columns), method.unit_column,
+    extra = options.extra_columns + weighting_columns(method)
+    table = load_table(path, wanted_columns(method, extra), method.unit_column,
                        sheet=options.sheet if options.sheet is not None else method.sheet,
                        header_row=options.header_row, encoding=options.encoding,
                        delimiter=options.delimiter, report=report)
     survey = clean_table(table, method, report, lenient=options.lenient)
+    survey.extra = {name: table.columns[name] for name in extra if name in table.columns}
+    rake_survey(survey, method, report)  # raked weights replace the design weights
     survey.sha256 = file_sha256(path)
     if table.total_rows == 0:
         report.error("no_data_rows", f"{path.name} has a header (row {table.header_row}) but "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections import defaultdict
+from contextlib import contextmanager
 from typing import Iterable
 
 from .errors import Problem
@@ -43,7 +44,8 @@ def ranking(scores: Scores, english: bool = False) -> None:
     for plan in scores.plans:
         block = method.block(plan.block)
         print(f"{method.name} — {block.label_en if english else block.label}")
-        print(f"{'rank':>4}  {'composite':>9}  {'tier':<14} {'n':>5}  unit")
+        print(f"{'rank':>4}  {'composite':>9}  {'tier':<14} {'n':>5}  "
+              + ("≈ next  " if scores.ci else "") + "unit")
         for u in unit_order(scores):
             if scores.survey.unit_blocks[u] != plan.block:
                 continue
@@ -52,7 +54,7 @@ def ranking(scores: Scores, english: bool = False) -> None:
                 scores.status[u]
             tier = tier_label(scores, u, english) or ""
             print(f"{rank:>4}  {comp:>9}  {tier:<14} {scores.values.responses[u]:>5}  "
-                  f"{scores.survey.units[u]}")
+                  + (f"{_tied(scores, u):<6}  " if scores.ci else "") + scores.survey.units[u])
         print()
 
 
@@ -71,6 +73,8 @@ def _rich_ranking(scores: Scores, english: bool, fmt: str) -> None:
                            ("Tier" if english else "Xếp loại", "left"),
                            ("n", "right")):
             table.add_column(name, justify=just)
+        if scores.ci:
+            table.add_column("≈ next", justify="center")
         for u in unit_order(scores):
             if scores.survey.unit_blocks[u] != plan.block:
                 continue
@@ -78,8 +82,27 @@ def _rich_ranking(scores: Scores, english: bool, fmt: str) -> None:
             table.add_row(str(scores.rank[u]) if ok else "–", scores.survey.units[u],
                           fmt.format(scores.composite[u]) if ok else f"[dim]{scores.status[u]}",
                           tier_label(scores, u, english) or "",
-                          str(scores.values.responses[u]), style=None if ok else "dim")
+                          str(scores.values.responses[u]),
+                          *([_tied(scores, u)] if scores.ci else []), style=None if ok else "dim")
         console.print(table)
+
+
+def _tied(scores: Scores, u: int) -> str:
+    """The "≈" marker: the bootstrap cannot tell unit u from the next-ranked unit."""
+    return "≈" if (scores.ci or {}).get(u, {}).get("tied_with_next") else ""
+
+
+@contextmanager
+def progress(total: int, label: str, enabled: bool = True):
+    """A progress bar on stderr (a terminal only); yields ``advance(k)``."""
+    if not (enabled and sys.stderr.isatty()):
+        yield lambda k: None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=_console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda k: bar.advance(task, k)
 
 
 def problems(items: Iterable[Problem], cap: int = TERMINAL_CAP) -> None:
@@ -103,3 +126,134 @@ def problems(items: Iterable[Problem], cap: int = TERMINAL_CAP) -> None:
 def summary_line(n_errors: int, n_warnings: int) -> str:
     return f"{n_errors} error{'s' * (n_errors != 1)}, {n_warnings} warning" \
            f"{'s' * (n_warnings != 1)}"
+
+
+def change_tables(sections: list[dict]) -> None:
+    """Tables of changes across years (``compare``): each section has a ``title``,
+    ``columns`` [(name, "left"|"right")], ``rows`` of texts and ``notes`` lines. Texts with
+    ▲ are shown green and ▼ red on a colour terminal."""
+    if sys.stdout.isatty():
+        from rich.table import Table
+
+        console = _console()
+        for sec in sections:
+            table = Table(title=sec["title"], title_style="bold")
+            for name, just in sec["columns"]:
+                table.add_column(name, justify=just)
+            for row in sec["rows"]:
+                table.add_row(*[f"[green]{c}" if "▲" in c else f"[red]{c}" if "▼" in c
+                                else c for c in row])
+            console.print(table)
+            for note in sec["notes"]:
+                console.print(note, markup=False)
+        return
+    for sec in sections:
+        print(sec["title"])
+        widths = [max([len(name)] + [len(r[j]) for r in sec["rows"]])
+                  for j, (name, _) in enumerate(sec["columns"])]
+        for row in [[name for name, _ in sec["columns"]], *sec["rows"]]:
+            cells = [c.rjust(w) if just == "right" else c.ljust(w)
+                     for c, w, (_, just) in zip(row, widths, sec["columns"])]
+            print("  ".join(cells).rstrip())
+        for note in sec["notes"]:
+            print(note)
+        print()
+
+
+def table(title: str, headers: list[str], rows: list[list[str]],
+          right: Iterable[int] = ()) -> None:
+    """A titled table of texts on stdout: rich on a TTY, aligned plain text otherwise;
+    columns whose index is in ``right`` are right-aligned."""
+    right = set(right)
+    if sys.stdout.isatty():
+        from rich.table import Table
+        from rich.text import Text
+
+        out = Table(title=title, title_style="bold")
+        for c, head in enumerate(headers):
+            out.add_column(head, justify="right" if c in right else "left")
+        for row in rows:
+            out.add_row(*(Text(cell) for cell in row))  # Text: no markup in unit names
+        _console().print(out)
+        return
+    widths = [max([len(head)] + [len(r[c]) for r in rows]) for c, head in enumerate(headers)]
+    print(title)
+    for line in [headers, *rows]:
+        print("  ".join(cell.rjust(w) if c in right else cell.ljust(w)
+                        for c, (cell, w) in enumerate(zip(line, widths))).rstrip())
+    print()
+
+
+def _fmt(value, spec: str = ".1f", none: str = "–") -> str:
+    return none if value is None else format(value, spec)
+
+
+def _estimate(value) -> str:
+    """A Sobol estimate; a negative one is sampling noise around 0 (the JSON keeps it)."""
+    if value is None:
+        return "–"
+    return "≈ 0 (noise)" if value < 0 else f"{value:.3f}"
+
+
+def sensitivity(doc: dict, block_labels: dict[str, str], english: bool = False) -> None:
+    """Rank distributions per block and, in the Sobol mode, the sensitivity indices."""
+    head = (["Rank", "Unit", "Mean", "Median", "5%–95%", "P(tier)"] if english else
+            ["Hạng", "Đơn vị", "TB", "Trung vị", "5%–95%", "P(xếp loại)"])
+    what = f"{doc['mode']}, N = {doc['runs']}" + (
+        f", {doc['evaluations']} " + ("evaluations" if english else "lần tính")
+        if doc["evaluations"] != doc["runs"] else "")
+    for block, label in block_labels.items():
+        rows = []
+        for u in (u for u in doc["units"] if u["block"] == block):
+            p = u["tier_probability"].get(u["nominal_tier"]) if u["nominal_tier"] else None
+            rows.append([_fmt(u["nominal_rank"], "d"), u["unit"], _fmt(u["mean_rank"]),
+                         _fmt(u["median_rank"]),
+                         f"{_fmt(u['q05_rank'])}–{_fmt(u['q95_rank'])}", _fmt(p, ".0%")])
+        if rows:
+            table(f"{doc['index']} — {label} ({what})", head, rows, (0, 2, 3, 4, 5))
+        indices = (doc.get("indices") or {}).get(block)
+        if indices:
+            rows = [[name, _estimate(v["first_order"]),
+                     "[" + ", ".join(_fmt(x, ".3f") for x in v["first_order_ci"]) + "]",
+                     _estimate(v["total"]),
+                     "[" + ", ".join(_fmt(x, ".3f") for x in v["total_ci"]) + "]"]
+                    for name, v in indices.items()]
+            table(f"Sobol — {label}: " + ("mean |rank shift|" if english else
+                                          "dịch chuyển hạng trung bình"),
+                  ["input", "first order", "95% CI", "total", "95% CI"], rows, (1, 2, 3, 4))
+
+
+def diagnostics(doc: dict, block_labels: dict[str, str], english: bool = False) -> None:
+    """Responses per unit, the least answered questions, reliability and flagged pairs."""
+    for block, label in block_labels.items():
+        rows = [[u["unit"], str(u["evaluations"]), str(u["responses"]),
+                 _fmt(u["missing_rate"], ".0%"), u["status"]]
+                for u in doc["units"] if u["block"] == block]
+        if rows:
+            table(f"{doc['index']} — {label}", ["unit", "evaluations", "responses",
+                                                "missing", "status"], rows, (1, 2, 3))
+    worst = sorted((i for i in doc["indicators"] if i["missing_rate"] is not None),
+                   key=lambda i: -i["missing_rate"])[:10]
+    table("Most often unanswered" if english else "Câu hỏi bị bỏ trống nhiều nhất",
+          ["indicator", "column", "answers", "missing"],
+          [[i["indicator"], i["column"], str(i["answers"]), _fmt(i["missing_rate"], ".1%")]
+           for i in worst], (2, 3))
+    rows = []
+    for s in doc["subindices"]:
+        rest = {k: v for k, v in s["item_rest"].items() if v is not None}
+        weakest = min(rest, key=rest.get) if rest else None
+        rows.append([block_labels.get(s["block"], s["block"]), s["subindex"],
+                     str(len(s["items"])), str(s["rows"]), _fmt(s["alpha"], ".3f"),
+                     _fmt(s["alpha_standardized"], ".3f"), _fmt(s["first_pc_share"], ".0%"),
+                     f"{weakest} ({rest[weakest]:.2f})" if weakest else "–"])
+    table("Reliability (Cronbach's alpha on answers)" if english else
+          "Độ tin cậy (Cronbach's alpha trên câu trả lời)",
+          ["block", "sub-index", "items", "rows", "alpha", "std alpha", "PC1",
+           "weakest item-rest r"], rows, (2, 3, 4, 5, 6))
+    for block, c in doc["correlations"].items():
+        for p in c["high"]:
+            print(f"{block_labels.get(block, block)}: {p['a']} and {p['b']} correlate at "
+                  f"r = {p['r']:.3f} across units (> 0.9: nearly the same information)")
+        for p in c["negative_within"]:
+            print(f"{block_labels.get(block, block)}: {p['a']} and {p['b']} in sub-index "
+                  f"{p['subindex']} correlate negatively (r = {p['r']:.3f})")

@@ -62,7 +62,7 @@ def unit_record(scores: Scores, u: int) -> dict[str, Any]:
 def score_document(scores: Scores, seed: int = 0) -> dict[str, Any]:
     """The JSON document of ``ddci score --json`` (SPEC §6)."""
     survey = scores.survey
-    return {
+    document = {
         "schema_version": SCHEMA_VERSION,
         "ok": True,
         "index": scores.method.name,
@@ -74,6 +74,10 @@ def score_document(scores: Scores, seed: int = 0) -> dict[str, Any]:
         "units": [unit_record(scores, u) for u in unit_order(scores)],
         "problems": [p.to_dict() for p in scores.problems],
     }
+    for key, value in (("weighting", survey.weighting), ("bootstrap", scores.bootstrap)):
+        if value is not None:
+            document[key] = value
+    return document
 
 
 def error_document(problems) -> dict[str, Any]:
@@ -97,9 +101,11 @@ def flat_rows(scores: Scores) -> list[dict[str, Any]]:
             item = rec["indicators"].get(ind.id, {})
             for stat in ("value", "score", "n"):
                 row[f"{ind.id}_{stat}"] = item.get(stat)
-        for name, bounds in (rec.get("ci") or {}).items():
-            if isinstance(bounds, list):
-                row[f"{name}_ci_low"], row[f"{name}_ci_high"] = bounds
+        if scores.ci is not None:  # the same columns on every row, null without an interval
+            ci = rec.get("ci") or {}
+            for name in ("composite", "rank"):
+                row[f"{name}_ci_low"], row[f"{name}_ci_high"] = ci.get(name) or (None, None)
+            row["tied_with_next"] = ci.get("tied_with_next")
         rows.append(row)
     return rows
 

@@ -61,6 +61,7 @@ class Scores:
     status: list[str]
     problems: list[Problem] = field(default_factory=list)
     ci: dict | None = None
+    bootstrap: dict | None = None  # replicates, resampling, level (bootstrap.py)
 
 
 def plan_blocks(method: Method, unit_blocks: list[str]) -> list[BlockPlan]:
