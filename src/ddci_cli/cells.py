@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from numbers import Number
 
 import numpy as np
 import pandas as pd
@@ -63,9 +64,11 @@ def numeric_column(cells: np.ndarray, text_codes: set[str], numeric_codes: set[f
         issues = [CellIssues(NON_NUMERIC, np.flatnonzero(bad_inf),
                              [str(v) for v in cells[bad_inf]])] if bad_inf.any() else []
         return _finish(values, numeric_codes, valid, cells, issues)
-    codes, uniques = pd.factorize(cells, use_na_sentinel=False)
-    parsed = np.empty(len(uniques))
-    non_numeric = np.zeros(len(uniques), bool)
+    # nulls (None, NaN) get code -1, which picks the appended "missing" entry; this also
+    # spares the separate null scan that use_na_sentinel=False costs
+    codes, uniques = pd.factorize(cells)
+    parsed = np.full(len(uniques) + 1, np.nan)
+    non_numeric = np.zeros(len(uniques) + 1, bool)
     for k, raw in enumerate(uniques):
         if isinstance(raw, str) and text_codes and match_key(raw) in text_codes:
             parsed[k] = np.nan
@@ -73,14 +76,16 @@ def numeric_column(cells: np.ndarray, text_codes: set[str], numeric_codes: set[f
         number = parse_number(raw)
         parsed[k] = number if isinstance(number, float) else np.nan
         non_numeric[k] = number == NON_NUMERIC
-    values = parsed[codes] if len(uniques) else np.full(len(cells), np.nan)
-    # factorize files True under 1.0 and False under 0.0; booleans are not numbers
-    if any(isinstance(u, (bool, float, int)) and u in (0, 1) for u in uniques):
-        booleans = np.fromiter((type(v) is bool for v in cells), bool, len(cells))
-        non_numeric_cells = non_numeric[codes] | booleans
+    values, non_numeric_cells = parsed[codes], non_numeric[codes]
+    # factorize files True under 1.0 and False under 0.0; booleans are not numbers. Only
+    # cells filed under a number equal to 0 or 1 can be booleans: only those are looked at.
+    zero_one = [k for k, u in enumerate(uniques) if isinstance(u, Number) and u in (0, 1)]
+    if any(isinstance(uniques[k], (bool, float, int)) for k in zero_one):
+        suspects = np.flatnonzero(np.isin(codes, zero_one))
+        kinds = np.fromiter(map(type, cells[suspects]), object, len(suspects))
+        booleans = suspects[kinds == bool]
+        non_numeric_cells[booleans] = True
         values[booleans] = np.nan
-    else:
-        non_numeric_cells = non_numeric[codes] if len(uniques) else np.zeros(len(cells), bool)
     issues = []
     if non_numeric_cells.any():
         pos = np.flatnonzero(non_numeric_cells)
@@ -107,9 +112,9 @@ def numeric_values(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if cells.dtype.kind in "fiu":
         values = cells.astype(float)
         return values, ~np.isfinite(values)
-    codes, uniques = pd.factorize(cells, use_na_sentinel=False)
-    parsed = np.array([_strict_number(u) for u in uniques], dtype=float)
-    values = parsed[codes] if len(uniques) else np.empty(0)
+    codes, uniques = pd.factorize(cells)  # nulls get code -1: the appended NaN
+    parsed = np.array([*(_strict_number(u) for u in uniques), np.nan], dtype=float)
+    values = parsed[codes]
     return values, ~np.isfinite(values)
 
 
