@@ -11,6 +11,7 @@ import hashlib
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,7 @@ class Method:
     text: str = field(default="", compare=False, repr=False)
     problems: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
 
-    @property
+    @cached_property  # hot in Monte Carlo loops; the method is frozen, so cache it
     def indicators(self) -> tuple[Indicator, ...]:
         return tuple(i for k in self.subindices for i in k.indicators)
 
