@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .cells import (OUT_OF_RANGE, numeric_column, numeric_values, number_codes,
+from .cells import (OUT_OF_RANGE, numeric_columns, numeric_values, number_codes,
                     text_codes)
 from .errors import ProblemReport
 from .method import Method
@@ -65,20 +65,37 @@ def clean_table(table, method: Method, report: ProblemReport, *,
     units, blocks, unit_of_row = resolve_units(table, method, report)
     weights = _weights(table, method, report, place)
     respondents = _respondents(table, method, unit_of_row, report, place)
-    X = np.full((len(rows), len(method.indicators)), np.nan)
-    input_text, input_numbers = text_codes(method.missing_codes), number_codes(method.missing_codes)
-    for i, ind in enumerate(method.indicators):
-        cells = table.columns.get(ind.column)
-        if cells is None:
-            continue
-        values, issues = numeric_column(
-            cells, input_text | text_codes(ind.missing_codes),
-            input_numbers | number_codes(ind.missing_codes), ind.valid)
-        X[:, i] = values
-        for issue in issues:
-            _report_cells(issue, ind, rows, report, place, lenient)
+    X = _answers(table, method, report, place, lenient)
     return Survey(table.path, table.sheet, table.header_row, table.total_rows, units, blocks,
                   unit_of_row, weights, X, rows, respondents, encoding=table.encoding)
+
+
+def _answers(table, method: Method, report: ProblemReport, place: dict,
+             lenient: bool) -> np.ndarray:
+    """X (rows × indicators, NaN missing): every indicator column converted at once (one
+    pass over all the answers, see cells.numeric_columns); bad cells go to ``report`` in
+    indicator order."""
+    rows = table.row_numbers
+    X = np.full((len(rows), len(method.indicators)), np.nan)
+    shared_text = text_codes(method.missing_codes)
+    shared_numbers = number_codes(method.missing_codes)
+    present = [(i, ind, table.columns[ind.column]) for i, ind in enumerate(method.indicators)
+               if table.columns.get(ind.column) is not None]
+    if not present:
+        return X
+    values, issues = numeric_columns(
+        [cells for _, _, cells in present],
+        [shared_text | text_codes(ind.missing_codes) for _, ind, _ in present],
+        [shared_numbers | number_codes(ind.missing_codes) for _, ind, _ in present],
+        [ind.valid for _, ind, _ in present])
+    if len(present) == len(method.indicators):
+        X = values
+    else:
+        X[:, [i for i, _, _ in present]] = values
+    for (_, ind, _), found in zip(present, issues):
+        for issue in found:
+            _report_cells(issue, ind, rows, report, place, lenient)
+    return X
 
 
 def _report_cells(issue, ind, rows, report: ProblemReport, place: dict, lenient: bool) -> None:

@@ -4,11 +4,12 @@ Refused: empty files, encrypted workbooks (an OLE container holding ``EncryptedP
 files that are not workbooks whatever their extension, decompression bombs and XML that
 declares entities ("billion laughs"). The zip directory is not trusted: every member is
 inflated here, streaming, with a byte budget, so a member that lies about its size is caught
-after at most its declared size plus one chunk. The same pass records, for each worksheet,
-formula cells that carry no saved result and cells holding Excel errors: python-calamine
-reads both as blank: the error texts are put back into the grid (so #DIV/0! is a
-non-numeric answer and #N/A a missing one, as SPEC §2 says) and blank formula cells are
-reported.
+after at most its declared size plus one chunk. The same pass sizes each worksheet
+(extent.py) and records formula cells that carry no saved result and cells holding Excel
+errors: python-calamine reads both as blank: the error texts are put back into the grid (so
+#DIV/0! is a non-numeric answer and #N/A a missing one, as SPEC §2 says) and blank formula
+cells are reported. Both are rare, so a piece of sheet XML is searched for them cell by
+cell only when the one fast pass of extent.py finds a trace of them in it.
 """
 
 from __future__ import annotations
@@ -31,15 +32,26 @@ ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 MAX_CELLS_NOTED = 10_000           # formula/error cells remembered per sheet
 
 _NS = rb"(?:[\w.-]+:)?"
+_NO_VALUE = rb"\s*(?:</" + _NS + rb"c>|<" + _NS + rb"v\s*/>|<" + _NS + rb"v>\s*</" + _NS + rb"v>)"
+_ERROR_TYPE = rb"t\s*=\s*[\"']e[\"']"
 FORMULA_NO_VALUE = re.compile(
-    rb"<" + _NS + rb"c\b([^>]*)>\s*<" + _NS + rb"f\b[^>]*(?:/>|>[^<]*</" + _NS + rb"f>)\s*(?:</"
-    + _NS + rb"c>|<" + _NS + rb"v\s*/>|<" + _NS + rb"v>\s*</" + _NS + rb"v>)")
+    rb"<" + _NS + rb"c\b([^>]*)>\s*<" + _NS + rb"f\b[^>]*(?:/>|>[^<]*</" + _NS + rb"f>)"
+    + _NO_VALUE)
 ERROR_CELL = re.compile(
-    rb"<" + _NS + rb"c\b([^>]*\bt=\"e\"[^>]*)>(?:\s*<" + _NS + rb"f\b[^>]*(?:/>|>[^<]*</" + _NS
-    + rb"f>))?\s*<" + _NS + rb"v>([^<]*)<")
+    rb"<" + _NS + rb"c\b([^>]*\b" + _ERROR_TYPE + rb"[^>]*)>(?:\s*<" + _NS
+    + rb"f\b[^>]*(?:/>|>[^<]*</" + _NS + rb"f>))?\s*<" + _NS + rb"v>([^<]*)<")
+# Where the two end or are marked, found from a literal (fast) start; each hit is then
+# matched in full from its cell's "<". Prefixed elements (<x:f>) take the full patterns.
+FORMULA_END = re.compile(rb"</f>" + _NO_VALUE.replace(_NS, b""))
+FORMULA_SHORT = re.compile(rb"<f\b[^>]*/>" + _NO_VALUE.replace(_NS, b""))
+ERROR_MARK = re.compile(_ERROR_TYPE)
+PREFIXED_PART = re.compile(rb"</?[\w.-]+:[cfv][\s>/]")
+# A superset of both, for the fast pass (RE2 and Python syntax alike)
+RARE_CELLS = (rb"(?:</" + _NS + rb"f>|/>)\s*</" + _NS + rb"c>|<" + _NS + rb"v\s*/>|<" + _NS
+              + rb"v>\s*</" + _NS + rb"v>|" + _ERROR_TYPE)
 ROOT_START = re.compile(rb"<[A-Za-z_]")
-CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
-STR_TYPE = re.compile(rb'\bt="str"')
+CELL_REF = re.compile(rb"""\br\s*=\s*["']([A-Za-z]{1,3})([0-9]{1,7})["']""")
+STR_TYPE = re.compile(rb"""\bt\s*=\s*["']str["']""")
 
 
 @dataclass
@@ -52,6 +64,7 @@ class ContainerScan:
     formula_blanks: dict[str, list] = field(default_factory=dict)
     error_cells: dict[str, list] = field(default_factory=dict)
     extents: dict[object, tuple[int, int]] = field(default_factory=dict)  # (rows, cols)
+    present: dict[object, int] = field(default_factory=dict)  # cells the XML holds
     workbook_xml: bytes = b""
     workbook_rels: bytes = b""
 
@@ -72,6 +85,10 @@ class ContainerScan:
         (.xls: python-calamine's own size is checked after opening)."""
         key = sheet if self.kind == "ods" else self._member(sheet)
         return self.extents.get(key, (0, 0))
+
+    def used(self, sheet: str) -> int | None:
+        """How many cells the sheet's XML holds (None if unknown, as for .xls)."""
+        return self.present.get(sheet if self.kind == "ods" else self._member(sheet))
 
 
 def scan_container(path: Path) -> ContainerScan:
@@ -227,7 +244,7 @@ class _Watcher:
         self.path, self.name, self.scan, self.walk = path, name, scan, walk
         self.xml = name.endswith((".xml", ".rels", ".vml"))
         self.sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
-        self.extent = XlsxExtent() if self.sheet and not walk else None
+        self.extent = XlsxExtent(RARE_CELLS) if self.sheet and not walk else None
         ods = scan.kind == "ods" and name == "content.xml"
         self.walker = TagWalk() if walk else OdsRows() if ods else None
         self.keep = name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels") \
@@ -256,9 +273,8 @@ class _Watcher:
                                  "'billion laughs' pattern that Excel never writes); refusing "
                                  "to read it. Export the survey again from Excel",
                                  code="unsafe_xml", file=str(self.path))
-        if self.sheet:
+        if self.sheet and (self.extent.see(buf, len(self.tail)) or self.prefixed):
             self._cells(buf, len(self.tail))
-            self.extent.see(piece)
         if self.keep:
             self.kept.append(piece)
         self.tail = buf[-self.OVERLAP:]
@@ -270,14 +286,23 @@ class _Watcher:
             raise _damaged(self.path, f"{self.name}: {exc}") from None
 
     def _cells(self, buf: bytes, seen: int) -> None:
-        if b"<f" in buf or self.prefixed and b":f" in buf:
-            for m in FORMULA_NO_VALUE.finditer(buf):
-                if m.end() > seen and not STR_TYPE.search(m.group(1)):
-                    _note(self.scan.formula_blanks, self.name, m.group(1))
-        if b't="e"' in buf:
-            for m in ERROR_CELL.finditer(buf):
-                if m.end() > seen:
-                    _note(self.scan.error_cells, self.name, m.group(1), m.group(2))
+        """Note formula cells without a result and error cells that end past ``seen``."""
+        blanks, errors = self.scan.formula_blanks, self.scan.error_cells
+        if self.prefixed or PREFIXED_PART.search(buf):
+            formulas = FORMULA_NO_VALUE.finditer(buf) if b"f" in buf else ()
+            marks = ERROR_CELL.finditer(buf) if ERROR_MARK.search(buf) else ()
+        else:
+            ends = sorted([*FORMULA_END.finditer(buf), *FORMULA_SHORT.finditer(buf)],
+                          key=lambda m: m.start())
+            formulas = (_whole(FORMULA_NO_VALUE, buf, buf.rfind(b"<f", 0, m.start() + 2), m)
+                        for m in ends)
+            marks = (_whole(ERROR_CELL, buf, m.start()) for m in ERROR_MARK.finditer(buf))
+        for m in formulas:
+            if m and m.end() > seen and not STR_TYPE.search(m.group(1)):
+                _note(blanks, self.name, m.group(1))
+        for m in marks:
+            if m and m.end() > seen:
+                _note(errors, self.name, m.group(1), m.group(2))
 
     def finish(self) -> bool:
         """Record what was learnt; True when a second, walking pass is needed."""
@@ -287,20 +312,32 @@ class _Watcher:
             self.scan.workbook_rels = b"".join(self.kept)
         if self.walk:
             self.scan.extents[self.name] = self.walker.extent()
+            self.scan.present[self.name] = self.walker.cells
         elif self.walker is not None:
             self.scan.extents.update(self.walker.finish())
+            self.scan.present.update(self.walker.cells)
         if self.extent is not None:
             if self.extent.needs_walk:
                 return True
             self.scan.extents[self.name] = self.extent.extent()
+            self.scan.present[self.name] = self.extent.cells
         return False
+
+
+def _whole(pattern: re.Pattern, buf: bytes, inside: int, end: re.Match | None = None):
+    """``pattern`` matched from the "<" that opens the element around ``inside`` (the
+    cell holding a formula or an error mark); None unless it matches (and ends where
+    ``end`` does)."""
+    start = buf.rfind(b"<", 0, inside) if inside > 0 else -1
+    m = pattern.match(buf, start) if start >= 0 else None
+    return m if m and (end is None or m.end() == end.end()) else None
 
 
 def _note(store: dict[str, list], member: str, attrs: bytes, value: bytes | None = None) -> None:
     ref = CELL_REF.search(attrs)
     cells = store.setdefault(member, [])
     if ref and len(cells) < MAX_CELLS_NOTED:
-        letters, row = ref.group(1).decode(), int(ref.group(2))
+        letters, row = ref.group(1).decode().upper(), int(ref.group(2))
         col = 0
         for ch in letters:
             col = col * 26 + ord(ch) - 64

@@ -240,8 +240,10 @@ def _cut(grid: Grid, obj: np.ndarray, h: int, wanted: dict[str, str], unit_colum
     _check_layout(grid, h, used, identity, report)
     keep = _nonblank_rows(list(columns.values()), len(data))
     rows = np.flatnonzero(keep)
-    return Table(grid.path, grid.sheet, h + 1, grid.encoding,
-                 {k: v[rows] for k, v in columns.items()}, rows + h + 2, int(len(rows)))
+    if len(rows) < len(data):  # copying the columns costs a cache miss per cell: only if needed
+        columns = {k: v[rows] for k, v in columns.items()}
+    return Table(grid.path, grid.sheet, h + 1, grid.encoding, columns, rows + h + 2,
+                 int(len(rows)))
 
 
 def _check_layout(grid: Grid, h: int, used: dict[int, str], identity: set[str],

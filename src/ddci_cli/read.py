@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .container import ContainerScan, scan_container
-from .extent import MAX_GRID_CELLS
+from .extent import SPARSE_FROM, too_large
 from .errors import InputError, Problem, ProblemReport, WARNING
 
 SPREADSHEET = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}  # → content
@@ -48,7 +48,7 @@ class Book:
         self.scan: ContainerScan = scan_container(path)
         if self.scan.kind == "ods":  # python-calamine reads every table of an .ods at open
             for sheet, extent in self.scan.extents.items():
-                _check_extent(path, str(sheet), extent)
+                _check_extent(path, str(sheet), extent, self.scan.present.get(sheet))
         try:
             if SPREADSHEET[path.suffix.lower()] == self.scan.kind:
                 self.book = pc.CalamineWorkbook.from_path(str(path))
@@ -66,11 +66,14 @@ class Book:
     def grid(self, name: str) -> Grid:
         """One sheet as a :class:`Grid`: error cells hold their text (``#DIV/0!``), formula
         cells without a saved result are blank and listed in ``formula_blanks``."""
-        _check_extent(self.path, name, self.scan.extent(name))
+        used = self.scan.used(name)
+        _check_extent(self.path, name, self.scan.extent(name), used)
         try:
             data = self.book.get_sheet_by_name(name)
-            _check_extent(self.path, name, (data.height, data.width))
+            _check_extent(self.path, name, (data.height, data.width), used)
             rows = data.to_python(skip_empty_area=False)
+            if used is None and data.height * data.width > SPARSE_FROM:  # .xls: count them
+                _check_extent(self.path, name, (data.height, data.width), _filled(rows))
             merged = [(a[0], a[1], b[0], b[1]) for a, b in (data.merged_cell_ranges or [])]
         except InputError:
             raise
@@ -83,17 +86,24 @@ class Book:
         return Grid(str(self.path), name, rows, merged, formula_blanks=blanks)
 
 
-def _check_extent(path: Path, sheet: str, extent: tuple[int, int]) -> None:
+def _check_extent(path: Path, sheet: str, extent: tuple[int, int], used: int | None) -> None:
     """Refuse a sheet whose rectangle from A1 to its last used cell is too large to hold
-    in memory (one stray cell at XFD1048576 makes a small file span 17 billion cells)."""
+    in memory, or large and nearly empty (one stray cell at XFD1048576 makes a small file
+    span 17 billion cells); ``used``: the cells the file really holds, if known."""
     rows, cols = extent
-    if rows * cols > MAX_GRID_CELLS:
+    why = too_large(rows, cols, used)
+    if why:
         raise InputError(f"sheet '{sheet}' of {path.name} spans {rows:,} rows × {cols:,} "
-                         f"columns = {rows * cols:,} cells from A1 to its last used cell; ddci "
-                         f"reads at most {MAX_GRID_CELLS:,}. Delete stray values or formats far "
-                         "from the data (press Ctrl+End in Excel to find the last cell), or "
-                         "save the survey as CSV", code="sheet_too_large", file=str(path),
-                         sheet=sheet, value=rows * cols)
+                         f"columns = {rows * cols:,} cells from A1 to its last used cell; "
+                         f"{why}. Delete stray values or formats far from the data (press "
+                         "Ctrl+End in Excel to find the last cell), or save the survey as CSV",
+                         code="sheet_too_large", file=str(path), sheet=sheet,
+                         value=rows * cols)
+
+
+def _filled(rows: list[list]) -> int:
+    """Cells that are not blank ("" is how python-calamine gives an empty cell)."""
+    return sum(len(row) - row.count("") for row in rows)
 
 
 def _put_errors(rows: list[list], errors: list[tuple[int, int, str]]) -> None:
