@@ -153,12 +153,14 @@ def xlsx_path(cache: Path, rows: int) -> Path:
     def write(path: Path) -> None:
         import zipfile
 
+        from ddci_cli.locate import column_letter
+
         X, units, weights, blocks = survey_arrays(rows)
         header = ["Đơn vị", "Khối", "Trọng số"] + [f"Q{i + 1}" for i in range(INDICATORS)]
         strings = ["Synthetic benchmark survey", *header, *unit_names(), "department",
                    "district"]
         sid = {s: n for n, s in enumerate(strings)}
-        letters = [_letter(j) for j in range(len(header))]
+        letters = [column_letter(j) for j in range(len(header))]
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
             for name, text in XLSX_PARTS.items():
                 zf.writestr(name, text)
@@ -200,13 +202,6 @@ def _shared_strings(strings: list[str]) -> str:
             f'count="{len(strings)}" uniqueCount="{len(strings)}">{items}</sst>')
 
 
-def _letter(j: int) -> str:
-    name = ""
-    j += 1
-    while j:
-        j, rem = divmod(j - 1, 26)
-        name = chr(65 + rem) + name
-    return name
 
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

@@ -27,6 +27,8 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
+from ddci_cli.locate import column_letter
+
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "tests" / "data" / "bad" / "good.xlsx"
 N_IND, N_UNITS = 20, 20
@@ -47,13 +49,6 @@ def method_text() -> str:
     return "\n".join(lines)
 
 
-def col_letter(j: int) -> str:
-    name = ""
-    j += 1
-    while j:
-        j, rem = divmod(j - 1, 26)
-        name = chr(65 + rem) + name
-    return name
 
 
 def build(rows: int, bad: int, folder: Path, seed: int = 7) -> tuple[Path, Path, set]:
@@ -79,8 +74,8 @@ def build(rows: int, bad: int, folder: Path, seed: int = 7) -> tuple[Path, Path,
     header = FIXED + [f"Q{i}" for i in range(N_IND)]
     out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="'
            'http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:'
-           f'{col_letter(len(FIXED) + N_IND - 1)}{rows + 1}"/><sheetData>']
-    out.append('<row r="1">' + "".join(f'<c r="{col_letter(j)}1" t="s"><v>{sst(h)}</v></c>'
+           f'{column_letter(len(FIXED) + N_IND - 1)}{rows + 1}"/><sheetData>']
+    out.append('<row r="1">' + "".join(f'<c r="{column_letter(j)}1" t="s"><v>{sst(h)}</v></c>'
                                        for j, h in enumerate(header)) + "</row>")
     for r in range(rows):
         n = r + 2
@@ -90,7 +85,7 @@ def build(rows: int, bad: int, folder: Path, seed: int = 7) -> tuple[Path, Path,
                  f'<c r="D{n}" t="s"><v>{sst(blocks[unit_of[r]])}</v></c>',
                  f'<c r="E{n}"><v>{1 + (r % 3) / 2}</v></c>']
         for i, value in enumerate(answers[r]):
-            ref = f"{col_letter(5 + i)}{n}"
+            ref = f"{column_letter(5 + i)}{n}"
             if value is None:
                 continue
             if isinstance(value, str):

@@ -216,7 +216,7 @@ def _cut(grid: Grid, obj: np.ndarray, h: int, wanted: dict[str, str], unit_colum
     for name, keypath in wanted.items():
         found = positions.get(match_key(name), [])
         if len(found) > 1:
-            cols = ", ".join(_letter(j) for j in found)
+            cols = ", ".join(column_letter(j) for j in found)
             report.error("duplicate_column", f"row {h + 1}: column '{name}' (named by "
                          f"{keypath}) appears {len(found)} times in the header (columns {cols}); "
                          "rename or delete the extra ones", row=h + 1, column=name, key=keypath,
@@ -255,7 +255,7 @@ def _check_layout(grid: Grid, h: int, used: dict[int, str], identity: set[str],
         names = [used[c] for c in range(c0, c1 + 1) if c in used and used[c] not in identity]
         if r1 > h and r1 > r0 and names:
             blank_from = max(r0 + 1, h + 1) + 1
-            ref = f"{_letter(c0)}{r0 + 1}:{_letter(c1)}{r1 + 1}"
+            ref = f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}"
             report.warning("merged_cells", f"cells {ref} are merged: only row {r0 + 1} holds a "
                            f"value, rows {blank_from}–{r1 + 1} of "
                            f"column '{names[0]}' are read as blank; unmerge the cells and fill "
@@ -326,7 +326,8 @@ def _parquet_table(grid: Grid, wanted: dict[str, str], report: ProblemReport) ->
     return Table(grid.path, None, 1, None, columns, np.arange(2, n + 2), n)
 
 
-def _letter(j: int) -> str:
+def column_letter(j: int) -> str:
+    """Excel's letters for the 0-based column ``j`` (0 → A, 27 → AB)."""
     name = ""
     j += 1
     while j:

@@ -24,17 +24,23 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def check_outputs(outputs: list[Path], inputs: list[Path]) -> None:
     """Refuse unknown formats, missing folders and outputs that would replace an input."""
     for out in outputs:
-        if out.suffix.lower() not in FORMATS:
-            raise UsageError(f"cannot write '{out.suffix or out.name}': the output format "
-                             f"follows the extension, one of {', '.join(FORMATS)}")
-        if not out.parent.is_dir():
-            raise UsageError(f"folder {out.parent} does not exist; create it first or "
-                             f"choose another output path than {out}")
-        for source in inputs:
-            if out.exists() and source.exists() and os.path.samefile(out, source) or \
-                    out.resolve() == source.resolve():
-                raise UsageError(f"output {out} is an input file; choose another name so "
-                                 "the input is not overwritten")
+        check_target(out, inputs, FORMATS, "the output")
+
+
+def check_target(path: Path, inputs: list[Path], formats: tuple[str, ...], what: str) -> None:
+    """Refuse (usage error) a target whose extension is not in ``formats``, whose folder
+    does not exist, or that is one of the ``inputs`` (also through a link)."""
+    if path.suffix.lower() not in formats:
+        raise UsageError(f"cannot write {what} '{path}': the format follows the extension, "
+                         f"one of {', '.join(formats)}")
+    if not path.parent.is_dir():
+        raise UsageError(f"folder {path.parent} does not exist; create it first or choose "
+                         f"another path for {what} than {path}")
+    for source in inputs:
+        if path.resolve() == source.resolve() or (path.exists() and source.exists()
+                                                  and os.path.samefile(path, source)):
+            raise UsageError(f"{what} {path} is an input file; choose another name so the "
+                             "input is not overwritten")
 
 
 @contextmanager

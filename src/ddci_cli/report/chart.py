@@ -8,14 +8,13 @@ the same file.
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import UsageError
 from ..score import Scores
-from ..write import write_with
+from ..write import check_target, write_with
 from .context import is_synthetic
 from .labels import Labels
 from .style import ALERT, NAVY, tier_colours
@@ -31,16 +30,7 @@ BAR_IN = 0.27                 # height of one bar's row
 def check_chart_path(path: Path, inputs: list[Path]) -> None:
     """Refuse what would fail after scoring: unknown extension, missing folder, an input
     file as target, matplotlib not installed."""
-    if path.suffix.lower() not in FORMATS:
-        raise UsageError(f"--chart {path}: the format follows the extension, one of "
-                         f"{', '.join(FORMATS)}")
-    if not path.parent.is_dir():
-        raise UsageError(f"folder {path.parent} does not exist; create it first or choose "
-                         f"another --chart path than {path}")
-    for source in inputs:
-        if path.resolve() == source.resolve() or (path.exists() and source.exists()
-                                                  and os.path.samefile(path, source)):
-            raise UsageError(f"--chart {path} is an input file; choose another name")
+    check_target(path, inputs, FORMATS, "--chart")
     try:
         import matplotlib  # noqa: F401
     except ImportError:
