@@ -113,14 +113,23 @@ def problems(items: Iterable[Problem], cap: int = TERMINAL_CAP) -> None:
     for (severity, code, column), group in sorted(groups.items(),
                                                   key=lambda kv: kv[0][0] != "error"):
         for p in group[:cap]:
-            where = p.place()
-            print(f"{severity}: [{code}] {p.message}" + (f"  ({where})" if where and
-                                                         not p.row else ""), file=sys.stderr)
+            where = _where(p)
+            print(f"{severity}: [{code}] {p.message}" + (f"  ({where})" if where else ""),
+                  file=sys.stderr)
         if len(group) > cap:
             more = len(group) - cap
             where = f" in column {column}" if column else ""
             print(f"{severity}: …and {more} more like this{where} ({code}); --json lists all",
                   file=sys.stderr)
+
+
+def _where(p: Problem) -> str:
+    """The place not already in the message: a cell problem's message names its row and
+    column, so only the file and sheet are added (several files: compare, batch)."""
+    if not p.row:
+        return p.place()
+    return ", ".join(part for part in (os.path.basename(p.file) if p.file else None,
+                                       f"sheet {p.sheet}" if p.sheet else None) if part)
 
 
 def summary_line(n_errors: int, n_warnings: int) -> str:
