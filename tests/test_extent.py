@@ -14,17 +14,11 @@ import pytest
 
 from test_bad_inputs import BAD
 
+from ddci_cli.locate import column_letter
+
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
-def _letters(j: int) -> str:
-    """0-based column → letters (26 → AA)."""
-    out = ""
-    j += 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        out = chr(65 + r) + out
-    return out
 
 
 def _with_sheet(target: Path, sheet_xml: str) -> Path:
@@ -131,7 +125,7 @@ def test_stray_cell_far_below_the_data(tmp_path, stray, refused):
 def _dense_sheet(rows: int, cols: int, every: int = 1, seed: int = 7) -> str:
     """A header row, then answers 1–5 in every ``every``-th row (about 5 % blank)."""
     rng = random.Random(seed)
-    letters = [_letters(j) for j in range(cols)]
+    letters = [column_letter(j) for j in range(cols)]
     parts = [f'<worksheet xmlns="{MAIN_NS}"><sheetData><row r="1">',
              "".join(f'<c r="{c}1"><v>{j}</v></c>' for j, c in enumerate(letters)), "</row>"]
     for r in range(2, rows + 1):
@@ -188,7 +182,7 @@ def _cells_sheet(rows: int, seed: int, prefix: str = "") -> str:
     for r in range(1, rows + 1):
         cells = []
         for j in range(12):
-            ref = f"{_letters(j)}{r}"
+            ref = f"{column_letter(j)}{r}"
             if rng.random() < 0.03:
                 cells.append(rng.choice(kinds).format(p=p, ref=ref))
             else:

@@ -10,7 +10,7 @@ from .check import check, load_method_checked
 from .errors import InputError
 from .pipeline import ReadOptions, score
 from .results import flat_rows, score_document
-from .write import check_outputs, csv_bytes, json_bytes, write_bytes, write_parquet
+from .write import check_outputs, write_formats
 
 
 def run_score(survey: Path, method_path: Path, outputs: list[Path], json_out: bool,
@@ -53,18 +53,12 @@ def run_score(survey: Path, method_path: Path, outputs: list[Path], json_out: bo
 def write_outputs(scores, document: dict, outputs: list[Path], seed: int,
                   lang: str | None, *, scorecards: bool = False) -> None:
     """Write every requested output atomically, each in the format of its extension."""
-    for out in outputs:
-        suffix = out.suffix.lower()
-        if suffix == ".json":
-            write_bytes(out, json_bytes(document))
-        elif suffix == ".csv":
-            write_bytes(out, csv_bytes(flat_rows(scores)))
-        elif suffix == ".parquet":
-            write_parquet(out, flat_rows(scores))
-        else:
-            from .report import write_workbook
+    def workbook(out: Path) -> None:
+        from .report import write_workbook
 
-            write_workbook(scores, out, seed=seed, lang=lang, scorecards=scorecards)
+        write_workbook(scores, out, seed=seed, lang=lang, scorecards=scorecards)
+
+    write_formats(outputs, document, lambda: flat_rows(scores), workbook)
 
 
 def run_validate(survey: Path, method_path: Path, json_out: bool, options: ReadOptions,

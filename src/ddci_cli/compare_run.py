@@ -11,7 +11,7 @@ from .compare import Comparison, compare, load_methods
 from .compare_output import comparison_document, events, flat_rows, significant
 from .errors import UsageError
 from .pipeline import ReadOptions
-from .write import check_outputs, csv_bytes, json_bytes, write_bytes, write_parquet
+from .write import check_outputs, write_formats
 
 UP, DOWN = "▲", "▼"
 
@@ -52,18 +52,12 @@ def run_compare(surveys: list[Path], methods: list[Path], years: list[int] | Non
 
 def write_comparison_outputs(cmp: Comparison, document: dict, outputs: list[Path], seed: int,
                              lang: str | None) -> None:
-    for out in outputs:
-        suffix = out.suffix.lower()
-        if suffix == ".json":
-            write_bytes(out, json_bytes(document))
-        elif suffix == ".csv":
-            write_bytes(out, csv_bytes(flat_rows(cmp)))
-        elif suffix == ".parquet":
-            write_parquet(out, flat_rows(cmp))
-        else:
-            from .compare_sheet import write_comparison_workbook
+    def workbook(out: Path) -> None:
+        from .compare_sheet import write_comparison_workbook
 
-            write_comparison_workbook(cmp, out, seed=seed, lang=lang)
+        write_comparison_workbook(cmp, out, seed=seed, lang=lang)
+
+    write_formats(outputs, document, lambda: flat_rows(cmp), workbook)
 
 
 def terminal_sections(cmp: Comparison, english: bool) -> list[dict]:

@@ -313,15 +313,7 @@ def write_outputs(result: Sensitivity, doc: dict, outputs: list[Path], seed: int
     """.json: the document; .csv/.parquet: one row per unit; .xlsx: the full report with
     its Sensitivity sheet."""
     from .report import write_workbook
-    from .write import csv_bytes, json_bytes, write_bytes, write_parquet
+    from .write import write_formats
 
-    for out in outputs:
-        suffix = out.suffix.lower()
-        if suffix == ".json":
-            write_bytes(out, json_bytes(doc))
-        elif suffix == ".csv":
-            write_bytes(out, csv_bytes(flat_rows(doc)))
-        elif suffix == ".parquet":
-            write_parquet(out, flat_rows(doc))
-        else:
-            write_workbook(result.scores, out, seed=seed, lang=lang, sensitivity=doc)
+    write_formats(outputs, doc, lambda: flat_rows(doc), lambda out: write_workbook(
+        result.scores, out, seed=seed, lang=lang, sensitivity=doc))

@@ -103,6 +103,26 @@ def json_bytes(document: Any) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode()
 
 
+def write_formats(outputs: list[Path], document: Any, rows: Callable[[], list[dict]],
+                  workbook: Callable[[Path], None]) -> None:
+    """Write each output in the format of its extension: ``.json`` the document, ``.csv``
+    and ``.parquet`` the flat rows (built once, only when asked for), ``.xlsx`` through
+    ``workbook``. Each file is written atomically."""
+    flat: list[dict] | None = None
+    for out in outputs:
+        suffix = out.suffix.lower()
+        if suffix == ".json":
+            write_bytes(out, json_bytes(document))
+        elif suffix in (".csv", ".parquet"):
+            flat = rows() if flat is None else flat
+            if suffix == ".csv":
+                write_bytes(out, csv_bytes(flat))
+            else:
+                write_parquet(out, flat)
+        else:
+            workbook(out)
+
+
 def write_parquet(target: Path, rows: list[dict[str, Any]]) -> None:
     import pandas as pd
 
