@@ -99,14 +99,20 @@ def _subindex_table(sheet: Sheet, rep: Report, view: BlockView, u: int, row: int
                        t("col.block_best"), t("col.difference")])
     row += 1
     for n, k in enumerate(view.plan.subindices):
-        value = s.subindices[u, k]
-        sheet.put(row, 1, t.of(method.subindices[k]), "wrap")
-        sheet.put(row, 2, value, "score_bold")
-        sheet.put(row, 3, view.sub_mean[n], "score")
-        sheet.put(row, 4, view.sub_best[n], "score")
-        sheet.put(row, 5, value - view.sub_mean[n], "signed")
+        _against_block(sheet, row, t.of(method.subindices[k]), s.subindices[u, k],
+                       view.sub_mean[n], view.sub_best[n])
         row += 1
     return row
+
+
+def _against_block(sheet: Sheet, row: int, label: str, value: float, mean: float,
+                   best: float) -> None:
+    """One row: the unit's score, the block mean and best, and the difference to the mean."""
+    sheet.put(row, 1, label, "wrap")
+    sheet.put(row, 2, value, "score_bold")
+    sheet.put(row, 3, mean, "score")
+    sheet.put(row, 4, best, "score")
+    sheet.put(row, 5, value - mean, "signed")
 
 
 def _indicator_table(sheet: Sheet, rep: Report, view: BlockView, u: int, row: int,
@@ -119,12 +125,8 @@ def _indicator_table(sheet: Sheet, rep: Report, view: BlockView, u: int, row: in
     row += 1
     for j in picks:
         i = view.plan.indicators[j]
-        score = s.scores[u, i]
-        sheet.put(row, 1, t.of(rep.method.indicators[i]), "wrap")
-        sheet.put(row, 2, score, "score_bold")
-        sheet.put(row, 3, view.ind_mean[j], "score")
-        sheet.put(row, 4, view.ind_best[j], "score")
-        sheet.put(row, 5, score - view.ind_mean[j], "signed")
+        _against_block(sheet, row, t.of(rep.method.indicators[i]), s.scores[u, i],
+                       view.ind_mean[j], view.ind_best[j])
         row += 1
     return row
 
