@@ -74,3 +74,11 @@ def ddci(tmp_path) -> DdciRunner:
 @pytest.fixture
 def data_dir() -> Path:
     return DATA_DIR
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The published reference data (../shared/data, or $DDCI_SHARED_DATA); skips when absent."""
+    from reference import shared_data as locate
+
+    return locate()

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from reference import pci_survey, write_pci_method
+
 DATA = Path(__file__).parent / "data"
 YEARS = DATA / "years"
 
@@ -47,11 +49,16 @@ outputs = ["out/years.json", "out/years.xlsx"]
 [[jobs]]
 name = "pci-2014"
 command = "score"
-survey = "in/pci_2014_survey.csv"
+survey = PCI_2014_SURVEY
 method = "in/pci_2014_method.toml"
 outputs = ["out/pci_2014.json"]
 options = { lang = "en", scorecards = true }
 """
+
+
+def five_jobs() -> str:
+    """The manifest, its PCI job reading VCCI's published 2014 table where it is published."""
+    return FIVE_JOBS.replace("PCI_2014_SURVEY", f"'{pci_survey(2014)}'")
 
 
 @pytest.fixture
@@ -62,10 +69,9 @@ def folder(tmp_path) -> Path:
     for name in ("ddci_2021.csv", "ddci_2022.csv", "ddci_2023.csv", "method.toml",
                  "crosswalk.csv"):
         shutil.copy(YEARS / name, inputs / name)
-    for name in ("pci_2014_survey.csv", "pci_2014_method.toml"):
-        shutil.copy(DATA / "pci" / name, inputs / name)
+    write_pci_method(2014, inputs)
     (inputs / "bad.csv").write_text("Unit,Q1,Q2\nA,4,six\nB,2,2\n", encoding="utf-8")
-    (tmp_path / "jobs.toml").write_text(FIVE_JOBS, encoding="utf-8")
+    (tmp_path / "jobs.toml").write_text(five_jobs(), encoding="utf-8")
     return tmp_path
 
 
@@ -128,7 +134,7 @@ def test_only_named_jobs(ddci, folder):
 
 
 def test_worst_exit_code_wins(ddci, folder):
-    (folder / "jobs.toml").write_text(FIVE_JOBS.replace('"out/2021.csv"', '"out/2021.txt"'),
+    (folder / "jobs.toml").write_text(five_jobs().replace('"out/2021.csv"', '"out/2021.txt"'),
                                       encoding="utf-8")
     rc, doc, _ = batch(ddci, folder)
     assert rc == 2                                         # usage (2) beats input (1)

@@ -1,5 +1,6 @@
 """`ddci compare`: changes across years, worked out by hand (tests/data/years/README.md),
-and reproduced from VCCI's published PCI 2013–2016 tables.
+and reproduced from VCCI's published PCI 2013–2016 tables, read in place from
+../shared/data/pci (the methods for them are written by tests/reference.py).
 
 The three-year fixture uses normalisation "none" and multiplier 1, so a composite is
 (mean Q1 + mean Q2) / 2 of a unit's rows; every expected number below is computed in the
@@ -15,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from reference import pci_method_text, pci_survey, write_pci_method
+
 YEARS = Path(__file__).parent / "data" / "years"
-PCI = Path(__file__).parent / "data" / "pci"
 APPROX = dict(rel=1e-12, abs=1e-12)
 
 
@@ -214,9 +216,10 @@ def test_pooled_bounds_of_one_year_are_minmax(tmp_path):
     from ddci_cli.pipeline import score
     from ddci_cli.pooled import pooled_scores
 
-    for survey, method in ((YEARS / "pooled_2022.csv", YEARS / "pooled_method.toml"),
-                           (PCI / "pci_2014_survey.csv", _minmax_pci(tmp_path))):
-        scores, _ = score(survey, method)
+    cases = [lambda: (YEARS / "pooled_2022.csv", YEARS / "pooled_method.toml"),
+             lambda: (pci_survey(2014), _minmax_pci(tmp_path))]  # skips without ../shared/data
+    for case in cases:
+        scores, _ = score(*case())
         again, = pooled_scores([scores], ProblemReport())
         np.testing.assert_array_equal(again.composite, scores.composite)
         np.testing.assert_array_equal(again.subindices, scores.subindices)
@@ -224,7 +227,7 @@ def test_pooled_bounds_of_one_year_are_minmax(tmp_path):
 
 
 def _minmax_pci(tmp_path: Path) -> Path:
-    text = (PCI / "pci_2014_method.toml").read_text(encoding="utf-8")
+    text = pci_method_text(2014)
     out = tmp_path / "pci_minmax.toml"
     out.write_text(text.replace('method = "none"', 'method = "minmax"\nrange = [1, 10]'),
                    encoding="utf-8")
@@ -234,18 +237,32 @@ def _minmax_pci(tmp_path: Path) -> Path:
 # --------------------------------------------------------------------------- PCI, real data
 
 
+# The spellings VCCI's published tables use for one province in different years: this
+# test's own statement of which names are the same province.
+PCI_CROSSWALK = """year,old,new,weight
+2014,TT- Huế,TT.Huế,
+2015,TT.Huế,TT-Huế,
+2016,TT-Huế,TT.Huế,
+2016,Bắc Kạn,Bắc Cạn,
+2016,Đắk Lắk,Đăk Lăk,
+2016,Đắk Nông,Đăk Nông,
+"""
+
+
 def published(year: int) -> dict[str, dict]:
-    with (PCI / f"pci_{year}_subindices.csv").open(encoding="utf-8-sig") as fh:
+    with pci_survey(year).open(encoding="utf-8-sig") as fh:
         return {r["province"]: r for r in csv.DictReader(fh)}
 
 
-def test_pci_2013_2016_changes_match_published_tables(ddci):
+def test_pci_2013_2016_changes_match_published_tables(ddci, tmp_path):
     """VCCI spelled three provinces differently over the years; with the crosswalk every
     province has one four-year history whose changes are the published differences."""
-    args = [PCI / f"pci_{y}_survey.csv" for y in range(2013, 2017)]
+    args = [pci_survey(y) for y in range(2013, 2017)]
     for y in range(2013, 2017):
-        args += ["-m", PCI / f"pci_{y}_method.toml"]
-    doc = run_json(ddci, *args, "--crosswalk", YEARS / "pci_crosswalk.csv")
+        args += ["-m", write_pci_method(y, tmp_path)]
+    crosswalk = tmp_path / "pci_crosswalk.csv"
+    crosswalk.write_text(PCI_CROSSWALK, encoding="utf-8")
+    doc = run_json(ddci, *args, "--crosswalk", crosswalk)
     assert len(doc["units"]) == 63
     tables = {y: published(y) for y in range(2013, 2017)}
     for unit in doc["units"]:
@@ -262,10 +279,10 @@ def test_pci_2013_2016_changes_match_published_tables(ddci):
         assert unit["changes_from_first"]["2016"]["rank"] == int(start["rank"]) - int(end["rank"])
 
 
-def test_pci_without_crosswalk_lists_the_unmatched_spellings(ddci):
-    args = [PCI / f"pci_{y}_survey.csv" for y in (2015, 2016)]
-    doc = run_json(ddci, *args, "-m", PCI / "pci_2015_method.toml", "-m",
-                   PCI / "pci_2016_method.toml")
+def test_pci_without_crosswalk_lists_the_unmatched_spellings(ddci, tmp_path):
+    args = [pci_survey(y) for y in (2015, 2016)]
+    doc = run_json(ddci, *args, "-m", write_pci_method(2015, tmp_path), "-m",
+                   write_pci_method(2016, tmp_path))
     units = by_unit(doc)
     assert len(units) == 63 + 4           # four provinces appear under two spellings
     for old, new in (("Bắc Kạn", "Bắc Cạn"), ("TT-Huế", "TT.Huế")):

@@ -1,12 +1,15 @@
 """COINr's ASEM example (EU JRC), reproduced end to end through `ddci score --json`.
 
-Fixtures (tests/data/coinr_asem/, written by tests/data/make_reference_fixtures.py):
-  ASEM_iData.csv, ASEM_iMeta.csv   COINr 1.1.14 example data and structure (raw)
+Published data (../shared/data/coinr_asem/, read in place):
+  ASEM_iData.csv                   COINr 1.1.14 example data; this file, as published, is
+                                   the survey ddci reads (uCode is the unit; the method
+                                   names the 49 indicator columns, the rest is not used)
+  ASEM_iMeta.csv                   COINr 1.1.14 example structure
   ASEM_coinr_minmax_amean.csv      COINr's own results: the 49 *normalised* indicators,
                                    the 8 pillars, Conn, Sust and Index (no rank column)
-  asem_survey.csv                  uCode + the 49 raw indicator columns
-  asem_method.toml                 8 pillars, iMeta weights/directions, minmax [0, 100],
-                                   min_coverage 0, pillar weights 0.1 (Conn) / 1/6 (Sust)
+The method is written into the test's temporary folder from ASEM_iMeta.csv by
+tests/reference.py: 8 pillars, iMeta weights/directions, minmax [0, 100], min_coverage 0,
+pillar weights 0.1 (Conn) / 1/6 (Sust).
 
 COINr's file has every level we compare (normalised indicators, pillars, Index); the
 only expected value it lacks is the rank, which is derived here as 1 + the number of
@@ -19,17 +22,17 @@ from __future__ import annotations
 import csv
 import math
 import tomllib
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ASEM_DIR = Path(__file__).resolve().parent / "data" / "coinr_asem"
+from reference import asem_survey, shared_data, write_asem_method
+
 TOL = 1e-9
 
 
 def read_csv(name: str) -> list[dict[str, str]]:
-    with (ASEM_DIR / name).open(encoding="utf-8", newline="") as f:
+    with shared_data("coinr_asem", name).open(encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
 
 
@@ -105,20 +108,14 @@ def test_coinr_results_follow_the_stated_method(ref):
     np.testing.assert_allclose(comp, [ref["coinr"][u]["Index"] for u in codes], rtol=0, atol=TOL)
 
 
-def test_fixture_files_match_raw_data(ref):
-    with (ASEM_DIR / "asem_survey.csv").open(encoding="utf-8", newline="") as f:
-        survey = list(csv.DictReader(f))
+def test_method_says_what_imeta_says(ref, tmp_path):
+    """The survey is ASEM_iData.csv itself; the method written from ASEM_iMeta.csv."""
+    with asem_survey().open(encoding="utf-8", newline="") as f:
+        header = next(csv.reader(f))
     codes = [m["iCode"] for m in ref["indicators"]]
-    assert list(survey[0].keys()) == ["uCode", *codes]
-    assert len(survey) == 51
-    assert {r["uCode"] for r in survey} == set(ref["codes"])
-    for r in survey:
-        for c in codes:
-            want = ref["raw"][r["uCode"]][c]
-            got = num(r[c])
-            assert (math.isnan(want) and math.isnan(got)) or got == want, (r["uCode"], c)
+    assert "uCode" in header and set(codes) <= set(header)
 
-    method = tomllib.loads((ASEM_DIR / "asem_method.toml").read_text(encoding="utf-8"))
+    method = tomllib.loads(write_asem_method(tmp_path).read_text(encoding="utf-8"))
     assert method["input"]["unit_column"] == "uCode"
     assert method["normalization"] == {"method": "minmax", "range": [0, 100]}
     assert method["aggregation"]["min_coverage"] == 0
@@ -142,8 +139,8 @@ def test_fixture_files_match_raw_data(ref):
     assert seen == set(meta)
 
 
-def test_ddci_score_reproduces_coinr(ddci, ref):
-    doc = ddci.score(ASEM_DIR / "asem_survey.csv", ASEM_DIR / "asem_method.toml")
+def test_ddci_score_reproduces_coinr(ddci, ref, tmp_path):
+    doc = ddci.score(asem_survey(), write_asem_method(tmp_path))
     problems = doc.get("problems", [])
     assert not [p for p in problems if p.get("severity") == "error"], problems
     assert not [p for p in problems if p.get("code") == "constant_indicator"], problems

@@ -1,5 +1,8 @@
 """`ddci sensitivity`: the Sobol estimator on known functions, the batched model against
-an independent numpy rebuild of COINr's ASEM index, the input draws, seeds, the CLI."""
+an independent numpy rebuild of COINr's ASEM index, the input draws, seeds, the CLI.
+
+The ASEM survey is COINr's published ASEM_iData.csv, read in place from ../shared/data; the
+method is built from ASEM_iMeta.csv by tests/reference.py."""
 
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ import numpy as np
 import pytest
 from scipy.stats import rankdata
 
+from reference import asem_method_text, asem_survey
+
 from ddci_cli import sensitivity as sens
 from ddci_cli import sobol
 from ddci_cli.errors import ProblemReport, UsageError
@@ -21,13 +26,10 @@ from ddci_cli.pipeline import score
 from ddci_cli.score import score_survey
 from ddci_cli.sensitivity_settings import Settings, resolve_settings
 
-ASEM = Path(__file__).resolve().parent / "data" / "coinr_asem"
-
 
 def asem_text(extra: str = "") -> str:
     """COINr's sensitivity setup: minmax on [1, 100], z-scores 10 ± 2."""
-    text = (ASEM / "asem_method.toml").read_text(encoding="utf-8")
-    text = text.replace("range = [0, 100]", "range = [1, 100]\nzscore = [10, 2]")
+    text = asem_method_text().replace("range = [0, 100]", "range = [1, 100]\nzscore = [10, 2]")
     assert "zscore = [10, 2]" in text
     return text + extra
 
@@ -35,7 +37,7 @@ def asem_text(extra: str = "") -> str:
 @pytest.fixture(scope="module")
 def asem():
     method = parse_method(asem_text())
-    scores, _ = score(ASEM / "asem_survey.csv", method)
+    scores, _ = score(asem_survey(), method)
     return scores
 
 
@@ -335,7 +337,7 @@ def test_table_errors_name_the_key(table, key):
 def test_geometric_needs_positive_scale():
     from ddci_cli.errors import InputError
 
-    text = (ASEM / "asem_method.toml").read_text(encoding="utf-8")  # range [0, 100]
+    text = asem_method_text()  # range [0, 100]
     with pytest.raises(InputError) as err:
         parse_method(text + '\n[sensitivity]\naggregation = ["arithmetic", "geometric"]\n')
     assert "sensitivity.aggregation" in [p.key for p in err.value.report.problems]
@@ -369,7 +371,7 @@ def asem_method_file(tmp_path) -> Path:
 
 
 def test_cli_uncertainty_json(ddci, asem_method_file, tmp_path):
-    args = ("sensitivity", ASEM / "asem_survey.csv", "-m", asem_method_file, "--runs", "200",
+    args = ("sensitivity", asem_survey(), "-m", asem_method_file, "--runs", "200",
             "--normalization", "minmax,zscore", "--aggregation", "arithmetic,geometric",
             "--weights", "0.25", "--json")
     proc = ddci.run(*args, "--seed", "3")
@@ -390,7 +392,7 @@ def test_cli_uncertainty_json(ddci, asem_method_file, tmp_path):
 
 def test_cli_sobol_outputs(ddci, asem_method_file, tmp_path):
     xlsx, out_csv = tmp_path / "s.xlsx", tmp_path / "s.csv"
-    proc = ddci.run("sensitivity", ASEM / "asem_survey.csv", "-m", asem_method_file,
+    proc = ddci.run("sensitivity", asem_survey(), "-m", asem_method_file,
                     "--mode", "sobol", "--runs", "128", "--normalization", "minmax,zscore",
                     "--weights", "0.25", "--json", "-o", xlsx, "-o", out_csv)
     assert proc.returncode == 0, proc.stderr
@@ -411,13 +413,15 @@ def test_cli_sobol_outputs(ddci, asem_method_file, tmp_path):
         assert len(list(csv.DictReader(f))) == 51
 
 
-def test_cli_usage_errors(ddci, asem_method_file):
-    survey = ASEM / "asem_survey.csv"
+def test_cli_usage_errors(ddci, asem_method_file, tmp_path):
+    survey = asem_survey()
     assert ddci.run("sensitivity", survey, "-m", asem_method_file, "--mode", "sobol",
                     "--runs", "1000").returncode == 2
     assert ddci.run("sensitivity", survey, "-m", asem_method_file, "--weights", "0.2",
                     "--weights-dirichlet", "3").returncode == 2
-    proc = ddci.run("sensitivity", survey, "-m", ASEM / "asem_method.toml", "--aggregation",
+    plain = tmp_path / "asem.toml"
+    plain.write_text(asem_method_text(), encoding="utf-8")
+    proc = ddci.run("sensitivity", survey, "-m", plain, "--aggregation",
                     "arithmetic,geometric")  # range [0, 100]: geometric undefined
     assert proc.returncode == 2 and "range" in proc.stderr
 
@@ -426,7 +430,7 @@ def test_cli_table_error_exit_1(ddci, tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text(asem_text('\n[sensitivity]\nnormalization = ["minmx"]\n'),
                     encoding="utf-8")
-    proc = ddci.run("sensitivity", ASEM / "asem_survey.csv", "-m", path, "--json")
+    proc = ddci.run("sensitivity", asem_survey(), "-m", path, "--json")
     assert proc.returncode == 1
     doc = json.loads(proc.stdout)
     assert doc["ok"] is False

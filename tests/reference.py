@@ -1,46 +1,79 @@
-"""Regenerate the reference-data fixtures from the copied raw files.
+"""The published reference data, read where it is published: ``../shared/data``.
 
-Run from anywhere:  python tests/data/make_reference_fixtures.py
+The project keeps no copies of that data (nor files derived from it); see the README.md
+in that folder. Tests read the published files from ``<repository>/../shared/data``
+unmodified (``DDCI_SHARED_DATA`` names another folder), and skip with a reason that says
+so when the folder is absent. What a test needs beyond the published files, the method
+TOML files, is written here into the test's own temporary folder from the structure the
+publishers document:
 
-Inputs (raw, copied verbatim from the shared reference data; see the README.md
-beside each):
-  tests/data/pci/pci_YYYY_subindices.csv          (VCCI PCI 2013-2016)
-  tests/data/coinr_asem/ASEM_iData.csv            (COINr ASEM example data)
-  tests/data/coinr_asem/ASEM_iMeta.csv            (COINr ASEM structure)
-
-Outputs (derived, committed so the tests need not run this script):
-  tests/data/pci/pci_YYYY_survey.csv       one row per province: "province" + the
-                                           ten published sub-index scores
-  tests/data/pci/pci_YYYY_method.toml      SPEC §3 method: 10 sub-indices, one
-                                           indicator each, normalisation "none",
-                                           multiplier 10, decimals 4, six tiers
-  tests/data/coinr_asem/asem_survey.csv    uCode + the 49 indicators (raw values)
-  tests/data/coinr_asem/asem_method.toml   8 pillars, iMeta weights/directions,
-                                           minmax [0, 100], min_coverage 0
-
-Only the standard library is used so the derivation is easy to review. Numbers
-are copied as the text found in the raw file (no float round trip), except
-that scientific notation (``2e-06``, ``3e+05``) is rewritten in positional form
-(``0.000002``, ``300000``), which denotes exactly the same number: SPEC §2 only
-accepts numeric text of the form ``^[+-]?\\d+([.,]\\d+)?$``.
+- PCI (VCCI, 2013–2016): one block, the ten sub-indices with VCCI's weights, each with one
+  indicator that is the published sub-index column, normalisation "none", multiplier 10,
+  ``ranking.decimals = 4``, six tiers whose ``min`` is halfway between the lowest published
+  pci of a tier and the highest of the tier below (VCCI does not publish the cut-offs).
+- COINr's ASEM example: one block, the 8 level-2 pillars of ``ASEM_iMeta.csv`` as
+  sub-indices with the indicators' iMeta weights and directions, minmax to [0, 100],
+  ``min_coverage = 0``, pillar weights 0.1 under Conn and 1/6 under Sust (so the composite
+  is 0.5·Conn + 0.5·Sust, COINr's Index).
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import re
+import os
 import tomllib
-from decimal import Decimal
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-PCI_DIR = HERE / "pci"
-ASEM_DIR = HERE / "coinr_asem"
+import pytest
+
+ENV_VAR = "DDCI_SHARED_DATA"
+DEFAULT_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def shared_data_dir() -> Path:
+    """Where the published reference data is looked for (it may be absent)."""
+    env = os.environ.get(ENV_VAR)
+    return Path(env).expanduser() if env else DEFAULT_DIR
+
+
+def shared_data(*parts: str) -> Path:
+    """A path inside the published reference data; skips the test when the folder is absent.
+
+    A file missing from a folder that is present is a broken checkout, not an absent one:
+    that fails instead of skipping.
+    """
+    root = shared_data_dir()
+    if not root.is_dir():
+        pytest.skip(f"published reference data not found at {root}; these tests read "
+                    f"../shared/data (set {ENV_VAR} to read it from elsewhere)")
+    path = root.joinpath(*parts)
+    if not path.exists():
+        pytest.fail(f"{path} is missing from the published reference data at {root}")
+    return path
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def q(text: str) -> str:
+    """A TOML basic string (JSON string escapes are valid TOML escapes)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def write_toml(path: Path, text: str) -> Path:
+    tomllib.loads(text)  # must parse
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- PCI
 
 PCI_YEARS = (2013, 2014, 2015, 2016)
 
-# (id, weight, Vietnamese label, English label) in VCCI's order.
+# (id = the published column, weight, Vietnamese label, English label) in VCCI's order.
 PCI_SUBINDICES = [
     ("entry_costs", 5, "Chi phí gia nhập thị trường", "Entry costs"),
     ("land_access", 5, "Tiếp cận đất đai", "Land access and security of tenure"),
@@ -64,59 +97,18 @@ PCI_TIERS = [
     ("Thấp", "Low"),
 ]
 
-# COINr ASEM: the Conn pillars get 0.1 each (5 × 0.1 = 0.5) and the Sust pillars
-# 1/6 each (3 × 1/6 = 0.5), so the ddci composite is 0.5·Conn + 0.5·Sust = Index.
-ASEM_PARENT_WEIGHT = {"Conn": "0.1", "Sust": repr(1 / 6)}  # "0.16666666666666666"
 
-NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?$")
-
-
-def q(s: str) -> str:
-    """A TOML basic string (JSON string escapes are valid TOML escapes)."""
-    return json.dumps(s, ensure_ascii=False)
-
-
-def positional(text: str) -> str:
-    """The numeric text as SPEC §2 accepts it, denoting the same number."""
-    text = text.strip()
-    if NUMBER.match(text):
-        return text
-    d = Decimal(text)  # raises on anything that is not a number
-    out = format(d, "f")
-    if "." in out:
-        out = out.rstrip("0").rstrip(".")
-    assert NUMBER.match(out), text
-    assert float(out) == float(text), (text, out)
-    return out
-
-
-def read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(header)
-        w.writerows(rows)
-
-
-def write_toml(path: Path, text: str) -> None:
-    tomllib.loads(text)  # must parse
-    path.write_text(text, encoding="utf-8")
-
-
-# --------------------------------------------------------------------------- PCI
+def pci_survey(year: int) -> Path:
+    """The published table itself: province, the ten sub-indices, pci, rank, tier."""
+    return shared_data("pci", f"pci_{year}_subindices.csv")
 
 
 def pci_tier_cutoffs(rows: list[dict[str, str]]) -> list[tuple[str, str, float]]:
     """(label, label_en, min) best to worst.
 
-    VCCI does not publish the cut-offs; each tier's ``min`` is halfway between
-    the lowest published pci of that tier and the highest of the tier below,
-    rounded to 4 decimals (the gaps between tiers are > 0.3, so the rounding
-    cannot move a province). The lowest tier gets ``min = 0``.
+    Each tier's ``min`` is halfway between the lowest published pci of that tier and the
+    highest of the tier below, rounded to 4 decimals (the gaps between tiers are > 0.3, so
+    the rounding cannot move a province). The lowest tier gets ``min = 0``.
     """
     by_tier: dict[str, list[float]] = {}
     for r in rows:
@@ -137,22 +129,11 @@ def pci_tier_cutoffs(rows: list[dict[str, str]]) -> list[tuple[str, str, float]]
     return out
 
 
-def make_pci(year: int) -> None:
-    raw = read_csv(PCI_DIR / f"pci_{year}_subindices.csv")
-    assert len(raw) == 63, len(raw)
-    ids = [sid for sid, *_ in PCI_SUBINDICES]
-
-    header = ["province"] + ids
-    write_csv(
-        PCI_DIR / f"pci_{year}_survey.csv",
-        header,
-        [[r["province"]] + [positional(r[c]) for c in ids] for r in raw],
-    )
-
+def pci_method_text(year: int) -> str:
+    rows = read_csv(pci_survey(year))
+    assert len(rows) == 63, len(rows)
     lines = [
         f"# PCI {year}: the published sub-index scores re-aggregated with VCCI's weights.",
-        "# Generated by tests/data/make_reference_fixtures.py from "
-        f"pci_{year}_subindices.csv; do not edit.",
         "",
         "[index]",
         f"name = {q(f'PCI {year} (VCCI, published sub-indices)')}",
@@ -199,11 +180,9 @@ def make_pci(year: int) -> None:
             "  weight = 1",
             "",
         ]
-    lines.append(
-        "# Cut-offs: halfway between the lowest published pci of a tier and the"
-        " highest of the tier below."
-    )
-    for label, label_en, cut in pci_tier_cutoffs(raw):
+    lines.append("# Cut-offs: halfway between the lowest published pci of a tier and the"
+                 " highest of the tier below.")
+    for label, label_en, cut in pci_tier_cutoffs(rows):
         lines += [
             "[[tiers]]",
             f"label = {q(label)}",
@@ -211,36 +190,40 @@ def make_pci(year: int) -> None:
             f"min = {cut!r}",
             "",
         ]
-    write_toml(PCI_DIR / f"pci_{year}_method.toml", "\n".join(lines))
+    return "\n".join(lines)
+
+
+def write_pci_method(year: int, folder: Path) -> Path:
+    """``folder/pci_YYYY_method.toml`` for the published table of that year."""
+    return write_toml(folder / f"pci_{year}_method.toml", pci_method_text(year))
 
 
 # ------------------------------------------------------------------- COINr ASEM
 
+# The Conn pillars get 0.1 each (5 × 0.1 = 0.5) and the Sust pillars 1/6 each
+# (3 × 1/6 = 0.5), so the ddci composite is 0.5·Conn + 0.5·Sust = Index.
+ASEM_PARENT_WEIGHT = {"Conn": 0.1, "Sust": 1 / 6}
+ASEM_DIRECTION = {"1": "positive", "-1": "negative"}
 
-def make_asem() -> None:
-    meta = read_csv(ASEM_DIR / "ASEM_iMeta.csv")
-    data = read_csv(ASEM_DIR / "ASEM_iData.csv")
+
+def asem_survey() -> Path:
+    """COINr's ASEM_iData.csv itself: 51 countries, groups, denominators, 49 indicators."""
+    return shared_data("coinr_asem", "ASEM_iData.csv")
+
+
+def asem_meta() -> list[dict[str, str]]:
+    return read_csv(shared_data("coinr_asem", "ASEM_iMeta.csv"))
+
+
+def asem_method_text() -> str:
+    meta = asem_meta()
     indicators = [m for m in meta if m["Type"] == "Indicator"]
     pillars = [m for m in meta if m["Type"] == "Aggregate" and m["Level"] == "2"]
-    assert len(indicators) == 49 and len(pillars) == 8 and len(data) == 51
+    assert len(indicators) == 49 and len(pillars) == 8
     assert {p["Parent"] for p in pillars} == set(ASEM_PARENT_WEIGHT)
-
-    codes = [m["iCode"] for m in indicators]
-    rows = []
-    for r in data:
-        row = [r["uCode"]]
-        for c in codes:
-            v = r[c].strip()
-            row.append("" if v in ("", "NA") else positional(v))
-        rows.append(row)
-    write_csv(ASEM_DIR / "asem_survey.csv", ["uCode"] + codes, rows)
-
-    direction = {"1": "positive", "-1": "negative"}
     lines = [
         "# COINr ASEM example: min-max to [0, 100], weighted arithmetic pillars,",
         "# pillar weights making the composite equal to COINr's Index.",
-        "# Generated by tests/data/make_reference_fixtures.py from ASEM_iMeta.csv;"
-        " do not edit.",
         "",
         "[index]",
         'name = "COINr ASEM example (minmax, arithmetic mean)"',
@@ -277,7 +260,7 @@ def make_asem() -> None:
             f"id = {q(p['iCode'])}",
             f"label = {q(p['iName'])}",
             f"label_en = {q(p['iName'])}",
-            f"weight = {ASEM_PARENT_WEIGHT[p['Parent']]}",
+            f"weight = {ASEM_PARENT_WEIGHT[p['Parent']]!r}",
             "",
         ]
         for m in indicators:
@@ -288,20 +271,13 @@ def make_asem() -> None:
                 f"  id = {q(m['iCode'])}",
                 f"  column = {q(m['iCode'])}",
                 f"  label = {q(m['iName'])}",
-                f"  direction = {q(direction[m['Direction']])}",
+                f"  direction = {q(ASEM_DIRECTION[m['Direction']])}",
                 '  statistic = "mean"',
-                f"  weight = {positional(m['Weight'])}",
+                f"  weight = {float(m['Weight'])!r}",
                 "",
             ]
-    write_toml(ASEM_DIR / "asem_method.toml", "\n".join(lines))
+    return "\n".join(lines)
 
 
-def main() -> None:
-    for year in PCI_YEARS:
-        make_pci(year)
-    make_asem()
-    print("fixtures written under", HERE)
-
-
-if __name__ == "__main__":
-    main()
+def write_asem_method(folder: Path, name: str = "asem_method.toml") -> Path:
+    return write_toml(folder / name, asem_method_text())
