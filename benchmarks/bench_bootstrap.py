@@ -23,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ddci_cli.aggregate import unit_values
-from ddci_cli.bootstrap import attach_intervals, bootstrap_replicates, resampler
+from ddci_cli.core.aggregate import unit_values
+from ddci_cli.uncertainty.bootstrap import attach_intervals, bootstrap_replicates, resampler
 from ddci_cli.pipeline import score
-from ddci_cli.rank import competition_ranks, rounding_keys
-from ddci_cli.score import INSUFFICIENT, OK, block_pipeline
+from ddci_cli.core.rank import competition_ranks, rounding_keys
+from ddci_cli.scores import INSUFFICIENT, OK, block_pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "samples" / "ddci_haiphong_2024"

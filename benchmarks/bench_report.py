@@ -29,7 +29,7 @@ def sample_paths(tmp: Path) -> tuple[Path, Path]:
     survey, method = SAMPLES / "ddci_haiphong_2024.xlsx", SAMPLES / "ddci_haiphong_2024.toml"
     if survey.exists() and method.exists():
         return survey, method
-    from ddci_cli.sample import write_sample
+    from ddci_cli.sample.writer import write_sample
 
     write_sample(tmp, year=2024)
     return tmp / "ddci_haiphong_2024.xlsx", tmp / "ddci_haiphong_2024.toml"

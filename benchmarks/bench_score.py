@@ -153,7 +153,7 @@ def xlsx_path(cache: Path, rows: int) -> Path:
     def write(path: Path) -> None:
         import zipfile
 
-        from ddci_cli.locate import column_letter
+        from ddci_cli.survey.locate import column_letter
 
         X, units, weights, blocks = survey_arrays(rows)
         header = ["Đơn vị", "Khối", "Trọng số"] + [f"Q{i + 1}" for i in range(INDICATORS)]
@@ -278,9 +278,9 @@ def work_core(rows: int, repeats: int, cache: Path) -> dict:
     """The aggregation core against numpy's floor and two pandas formulations."""
     import pandas as pd
 
-    from ddci_cli.aggregate import unit_sums, unit_values
+    from ddci_cli.core.aggregate import unit_sums, unit_values
     from ddci_cli.method import load_method
-    from ddci_cli.score import plan_blocks
+    from ddci_cli.scores import plan_blocks
 
     X, units, weights, _ = survey_arrays(rows)
     method = load_method(method_path(cache))
@@ -371,7 +371,7 @@ def work_read_xlsx(rows: int, repeats: int, cache: Path) -> dict:
         return {"refused": exc.report.problems[0].code, **interleaved(
             {"calamine": steps["calamine"]}, repeats)}
     try:  # the safety scan of the zip container, part of ddci's read: shown on its own
-        from ddci_cli.container import scan_container
+        from ddci_cli.io.container import scan_container
 
         steps["scan"] = lambda: scan_container(path)
     except ImportError:
@@ -417,7 +417,7 @@ def work_score(rows: int, repeats: int, cache: Path) -> dict:
     from ddci_cli.errors import ProblemReport
     from ddci_cli.method import load_method
     from ddci_cli.pipeline import read_survey
-    from ddci_cli.score import score_survey
+    from ddci_cli.scores import score_survey
 
     method = load_method(method_path(cache))
     survey = read_survey(parquet_path(cache, rows), method)

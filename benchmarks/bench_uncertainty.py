@@ -26,7 +26,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-ASEM = ROOT / "tests" / "data" / "coinr_asem"
 COINR_UNCERTAINTY_N1000 = 22.0  # s: N = 100 took 2.3 s (reference-data README), ×10
 COINR_SOBOL_N100 = 12.7  # s: N = 100, 500 rebuilds (same README)
 
@@ -35,14 +34,19 @@ def load_asem():
     from ddci_cli.method import parse_method
     from ddci_cli.pipeline import score
 
-    text = (ASEM / "asem_method.toml").read_text(encoding="utf-8")
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from reference import asem_method_text, asem_survey  # the published files, ../shared/data
+
+    text = asem_method_text()
     text = text.replace("range = [0, 100]", "range = [1, 100]\nzscore = [10, 2]")
-    scores, _ = score(ASEM / "asem_survey.csv", parse_method(text))
+    scores, _ = score(asem_survey(), parse_method(text))
     return scores
 
 
 def settings(method, mode: str, runs: int):
-    from ddci_cli.sensitivity_settings import resolve_settings
+    from ddci_cli.method.sensitivity import resolve_settings
 
     return resolve_settings(method, mode=mode, runs=runs, weights=0.25,
                             normalization="minmax,zscore", aggregation="arithmetic,geometric")
@@ -63,9 +67,9 @@ def timed(fn, repeat: int) -> tuple[float, list[float], object]:
 
 def single_run_loop(scores, s, draws) -> np.ndarray:
     """What rebuilding run by run costs: the `score` path once per run."""
-    from ddci_cli.normalize import norm_params
-    from ddci_cli.rank import competition_ranks, rounding_keys
-    from ddci_cli.score import block_pipeline
+    from ddci_cli.core.normalize import norm_params
+    from ddci_cli.core.rank import competition_ranks, rounding_keys
+    from ddci_cli.scores import block_pipeline
 
     method, (plan,) = scores.method, scores.plans
     x = scores.values.values[np.ix_(plan.units, plan.indicators)]
@@ -85,7 +89,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    from ddci_cli import sensitivity as sens
+    from ddci_cli.uncertainty import sensitivity as sens
 
     start = time.perf_counter()
     import scipy.stats  # noqa: F401  (imported lazily by the Sobol design)

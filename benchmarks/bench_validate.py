@@ -27,7 +27,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from ddci_cli.locate import column_letter
+from ddci_cli.survey.locate import column_letter
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "tests" / "data" / "bad" / "good.xlsx"
@@ -150,7 +150,7 @@ def split_time(survey: Path) -> tuple[float, float]:
     """In-process seconds of the container scan and of python-calamine's reading."""
     import python_calamine as pc
 
-    from ddci_cli.container import scan_container
+    from ddci_cli.io.container import scan_container
 
     start = time.perf_counter()
     scan_container(survey)

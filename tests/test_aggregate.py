@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ddci_cli import aggregate
-from ddci_cli.aggregate import share_transform, unit_sums, unit_values
+from ddci_cli.core import aggregate
+from ddci_cli.core.aggregate import share_transform, unit_sums, unit_values
 from ddci_cli.method import Indicator
 
 RTOL = 1e-12

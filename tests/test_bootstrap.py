@@ -15,13 +15,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ddci_cli.bootstrap import (attach_intervals, bootstrap_replicates, intervals,
+from ddci_cli.uncertainty.bootstrap import (attach_intervals, bootstrap_replicates, intervals,
                                percentile_interval, resampler)
-from ddci_cli.clean import Survey
+from ddci_cli.survey.clean import Survey
 from ddci_cli.errors import ProblemReport, UsageError
 from ddci_cli.method import parse_method
-from ddci_cli.score import block_pipeline, plan_blocks, score_survey
-from ddci_cli.weighting import rake_survey
+from ddci_cli.scores import block_pipeline, plan_blocks, score_survey
+from ddci_cli.survey.weighting import rake_survey
 
 METHOD = """
 [index]

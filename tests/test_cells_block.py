@@ -10,7 +10,7 @@ import random
 import numpy as np
 import pytest
 
-from ddci_cli.cells import NON_NUMERIC, OUT_OF_RANGE, numeric_column, numeric_columns
+from ddci_cli.survey.cells import NON_NUMERIC, OUT_OF_RANGE, numeric_column, numeric_columns
 
 
 def _obj(values) -> np.ndarray:

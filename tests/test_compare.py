@@ -214,7 +214,7 @@ def test_pooled_bounds_of_one_year_are_minmax(tmp_path):
 
     from ddci_cli.errors import ProblemReport
     from ddci_cli.pipeline import score
-    from ddci_cli.pooled import pooled_scores
+    from ddci_cli.years.pooled import pooled_scores
 
     cases = [lambda: (YEARS / "pooled_2022.csv", YEARS / "pooled_method.toml"),
              lambda: (pci_survey(2014), _minmax_pci(tmp_path))]  # skips without ../shared/data
@@ -323,7 +323,7 @@ def samples(tmp_path_factory) -> Path:
     if all((root / f"ddci_haiphong_{y}.{x}").exists() for y in (2023, 2024)
            for x in ("xlsx", "toml")):
         return root
-    from ddci_cli.sample import write_sample
+    from ddci_cli.sample.writer import write_sample
 
     out = tmp_path_factory.mktemp("samples")
     for year in (2023, 2024):
@@ -340,7 +340,7 @@ def test_bootstrap_intervals_of_changes(ddci, samples):
     method = samples / "ddci_haiphong_2024.toml"
     doc = run_json(ddci, *files, "-m", method, "--bootstrap", str(n), "--seed", str(seed))
     assert doc["bootstrap"]["replicates"] == n
-    from ddci_cli.compare_bootstrap import year_seed
+    from ddci_cli.years.bootstrap import year_seed
 
     widths = {}
     for year, path in zip((2023, 2024), files):
@@ -379,7 +379,7 @@ def test_docs_years_examples_run(ddci, samples):
     text = (root / "docs" / "years.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```\n(.*?)```", text, re.S)
     commands = [b.strip() for b in blocks if b.startswith("ddci compare")]
-    assert len(commands) == 3
+    assert len(commands) == 2
     outputs = [ddci.run(*c.split()[1:]) for c in commands]
     for proc in outputs:
         assert proc.returncode == 0, proc.stderr
@@ -395,8 +395,8 @@ def test_comparison_workbook_without_the_full_report(monkeypatch, tmp_path):
     from openpyxl import load_workbook
 
     from ddci_cli import report
-    from ddci_cli.compare import compare
-    from ddci_cli.compare_sheet import write_comparison_workbook
+    from ddci_cli.years.compare import compare
+    from ddci_cli.report.comparison import write_comparison_workbook
     from ddci_cli.method import load_method
 
     monkeypatch.setattr(report, "write_workbook", lambda scores, target, seed=0, lang=None: None)

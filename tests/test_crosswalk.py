@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ddci_cli.crosswalk import Crosswalk, CrosswalkRow, link_years
+from ddci_cli.years.crosswalk import Crosswalk, CrosswalkRow, link_years
 from ddci_cli.errors import ProblemReport
 
 YEARS = Path(__file__).parent / "data" / "years"
@@ -137,7 +137,7 @@ def test_vietnamese_headers_and_merge_weights(ddci, tmp_path):
 def test_partial_history_has_no_change_since_first(tmp_path):
     """A 2023 merge of a unit with 2021 history and a unit new in 2022 has a change
     against 2022 but none against 2021 (only part of it existed then)."""
-    from ddci_cli.compare import compare
+    from ddci_cli.years.compare import compare
     from ddci_cli.method import load_method
 
     (tmp_path / "y_2021.csv").write_text("Unit,Q1,Q2\nA,2,2\nB,4,4\n", encoding="utf-8")

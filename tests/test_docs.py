@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ddci_cli import method_build
+from ddci_cli.method import build as method_build
 from ddci_cli.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,7 +14,7 @@ import pytest
 
 from test_bad_inputs import BAD
 
-from ddci_cli.locate import column_letter
+from ddci_cli.survey.locate import column_letter
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
@@ -46,7 +46,7 @@ def _extra_cell(tmp: Path, name: str, cell: str) -> Path:
 
 
 def _scan(path: Path):
-    from ddci_cli.container import scan_container
+    from ddci_cli.io.container import scan_container
 
     scan = scan_container(path)
     member = "xl/worksheets/sheet1.xml"
@@ -67,13 +67,13 @@ def _scan(path: Path):
     (50_002, 63, None, False),           # cells unknown (.xls before reading)
 ])
 def test_extent_rule(rows, cols, cells, refused):
-    from ddci_cli.extent import too_large
+    from ddci_cli.io.extent import too_large
 
     assert (too_large(rows, cols, cells) is not None) is refused
 
 
 def test_rule_message_says_why():
-    from ddci_cli.extent import too_large
+    from ddci_cli.io.extent import too_large
 
     assert "60,000,000" in too_large(200_000, 702, 10**9)
     assert "120 of them" in too_large(200_000, 65, 120)
@@ -142,7 +142,7 @@ def test_large_full_sheet_is_read_and_sparse_one_refused(tmp_path):
     """33,000 × 65 = 2.1 million cells, over the point where fullness counts: read when
     full (the old limit of 5 million would still have been far), refused when only
     every 25th row holds answers."""
-    from ddci_cli.read import _check_extent
+    from ddci_cli.io.read import _check_extent
 
     full = _with_sheet(tmp_path / "full.xlsx", _dense_sheet(33_000, 65))
     _, extent, present = _scan(full)
@@ -213,7 +213,7 @@ def _expected_cells(sheet_xml: str) -> tuple[list, list]:
 @pytest.mark.parametrize("prefix", ["", "x:"], ids=["plain", "prefixed"])
 def test_formula_and_error_cells_across_piece_boundaries(tmp_path, monkeypatch, prefix):
     """Inflated in 4 kB pieces, so hundreds of cells straddle a cut."""
-    from ddci_cli import container
+    from ddci_cli.io import container
 
     monkeypatch.setattr(container, "CHUNK", 4096)
     xml = _cells_sheet(3_000, seed=11, prefix=prefix)

@@ -6,7 +6,7 @@ import tomllib
 
 import pytest
 
-from ddci_cli.init import TEMPLATES, template_text, write_template
+from ddci_cli.cli.init import TEMPLATES, template_text, write_template
 
 PCI_IDS = ["entry_costs", "land_access", "transparency", "time_costs", "informal_charges",
            "policy_bias", "proactivity", "business_support", "labor_training",

@@ -6,10 +6,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ddci_cli.clean import Survey
+from ddci_cli.survey.clean import Survey
 from ddci_cli.errors import ProblemReport
 from ddci_cli.method import parse_method
-from ddci_cli.score import OK, score_survey
+from ddci_cli.scores import OK, score_survey
 
 METHOD_TEMPLATE = """
 [index]

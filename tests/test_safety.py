@@ -102,7 +102,7 @@ def test_honest_bomb_declares_its_size(bombs):
 
 def test_total_budget_stops_inflation(monkeypatch, tmp_path):
     """Members whose declared sizes and ratios look normal still stop at the byte budget."""
-    from ddci_cli import container
+    from ddci_cli.io import container
 
     monkeypatch.setattr(container, "MAX_UNCOMPRESSED", 20 * 1024)
     code, out, err = run_cli("validate", BAD / "good.xlsx", "-m", BAD / "method.toml",
@@ -185,7 +185,7 @@ def test_formula_like_texts_are_written_inert(tmp_path):
 
 
 def test_csv_output_neutralises_tab_and_carriage_return():
-    from ddci_cli.write import csv_bytes
+    from ddci_cli.io.write import csv_bytes
 
     text = csv_bytes([{"a": "\tx", "b": "\ry", "c": "plain", "d": -1.5}]).decode("utf-8-sig")
     row = list(csv.reader(io.StringIO(text)))[1]

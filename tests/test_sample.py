@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from openpyxl import load_workbook
 
-from ddci_cli import sample, sample_design
-from ddci_cli.sample import generate_survey, sample_method_toml, write_sample
+from ddci_cli.sample import design as sample_design
+from ddci_cli.sample import writer as sample
+from ddci_cli.sample.writer import generate_survey, sample_method_toml, write_sample
 
 UNIT, RESPONDENT, WEIGHT = "Đơn vị", "Mã DN", "Trọng số"
 

@@ -18,13 +18,13 @@ from scipy.stats import rankdata
 
 from reference import asem_method_text, asem_survey
 
-from ddci_cli import sensitivity as sens
-from ddci_cli import sobol
+from ddci_cli.uncertainty import sensitivity as sens
+from ddci_cli.uncertainty import sobol
 from ddci_cli.errors import ProblemReport, UsageError
 from ddci_cli.method import parse_method
 from ddci_cli.pipeline import score
-from ddci_cli.score import score_survey
-from ddci_cli.sensitivity_settings import Settings, resolve_settings
+from ddci_cli.scores import score_survey
+from ddci_cli.method.sensitivity import Settings, resolve_settings
 
 
 def asem_text(extra: str = "") -> str:
@@ -438,7 +438,7 @@ def test_cli_table_error_exit_1(ddci, tmp_path):
 
 
 def test_terminal_shows_negative_estimate_as_noise(capsys):
-    from ddci_cli import render
+    from ddci_cli.cli import render
 
     doc = {"index": "x", "mode": "sobol", "runs": 8, "evaluations": 32,
            "units": [{"unit": "A", "block": "b", "nominal_rank": 1, "nominal_tier": None,

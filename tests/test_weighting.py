@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ddci_cli.clean import Survey
+from ddci_cli.survey.clean import Survey
 from ddci_cli.errors import InputError, ProblemReport
 from ddci_cli.method import parse_method
-from ddci_cli.weighting import (DESIGN_WEIGHT, RakingFrame, WeightingSpec, kish_effective_n,
+from ddci_cli.survey.weighting import (DESIGN_WEIGHT, RakingFrame, WeightingSpec, kish_effective_n,
                                 prepare, rake, rake_survey, weighting_spec)
 
 BASE = """

@@ -14,10 +14,10 @@ import tomllib
 from dataclasses import replace
 from pathlib import Path
 
-from .clean import Survey
-from .errors import InputError, ProblemReport
-from .method import Method, load_method
-from .pipeline import ReadOptions, read_survey
+from ddci_cli.survey.clean import Survey
+from ddci_cli.errors import InputError, ProblemReport
+from ddci_cli.method.model import Method, load_method
+from ddci_cli.pipeline import ReadOptions, read_survey
 
 
 def check(survey_path: str | Path, method_path: str | Path,
@@ -38,7 +38,7 @@ def check(survey_path: str | Path, method_path: str | Path,
             # a method with errors can hold values the reader never expects; its own
             # errors (already in the report) are what the user must fix first
     if method_ok and survey is not None and not report.has_errors:
-        from .score import score_survey
+        from ddci_cli.scores import score_survey
 
         score_survey(survey, method, report)
     return (method if method_ok else None), survey, report
@@ -68,9 +68,9 @@ def _method(path: Path, report: ProblemReport) -> tuple[Method | None, bool]:
 def partial_method(path: Path) -> Method | None:
     """The method built despite its errors, for reading the survey's columns; None when
     the file cannot be parsed at all or names no unit column."""
-    from .method import _nfc_tree
-    from .method_build import build_method
-    from .method_schema import TableReader
+    from ddci_cli.method.model import _nfc_tree
+    from ddci_cli.method.build import build_method
+    from ddci_cli.method.schema import TableReader
 
     try:
         doc = tomllib.loads(path.read_bytes().decode("utf-8-sig"))

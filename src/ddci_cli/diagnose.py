@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .aggregate import share_transform
-from .clean import Survey
-from .method import Method
-from .score import INSUFFICIENT, Scores
+from ddci_cli.core.aggregate import share_transform
+from ddci_cli.survey.clean import Survey
+from ddci_cli.method.model import Method
+from ddci_cli.scores import INSUFFICIENT, Scores
 
 HIGH_CORRELATION = 0.9
 MIN_PAIRS = 3  # units needed for a correlation
@@ -216,7 +216,7 @@ def subindex_alpha(scores: Scores) -> list[dict]:
 
 def document(scores: Scores) -> dict:
     """The ``ddci diagnose --json`` document."""
-    from . import __version__
+    from ddci_cli import __version__
 
     survey, method = scores.survey, scores.method
     return {"schema_version": 1, "ok": True, "index": method.name,
@@ -233,11 +233,11 @@ def document(scores: Scores) -> dict:
 def run_command(survey_path: Path, method_path: Path, outputs: list[Path], json_out: bool,
                 options, lang: str | None, quiet: bool) -> int:
     """``ddci diagnose``: score, diagnose, write .json/.xlsx outputs, render."""
-    from . import render
-    from .errors import UsageError
-    from .check import load_method_checked
-    from .pipeline import score
-    from .write import check_outputs, json_bytes, write_bytes
+    from ddci_cli.cli import render
+    from ddci_cli.errors import UsageError
+    from ddci_cli.check import load_method_checked
+    from ddci_cli.pipeline import score
+    from ddci_cli.io.write import check_outputs, json_bytes, write_bytes
 
     check_outputs(outputs, [survey_path, method_path])
     for out in outputs:
@@ -253,7 +253,7 @@ def run_command(survey_path: Path, method_path: Path, outputs: list[Path], json_
         else:
             write_sheets(out, diagnostic_tables(doc, english))
     if json_out:
-        from .cli import emit_json
+        from ddci_cli.cli.application import emit_json
 
         emit_json(doc)
     elif not quiet:
@@ -301,8 +301,8 @@ def write_sheets(target: Path, tables: list[tuple[str, list[str], list[list]]]) 
     texts as string cells (never formulas), header row frozen, filters on."""
     from openpyxl import Workbook
 
-    from .report.workbook import safe_sheet_title, set_cell
-    from .write import write_with
+    from ddci_cli.report.workbook import safe_sheet_title, set_cell
+    from ddci_cli.io.write import write_with
 
     wb = Workbook()
     wb.remove(wb.active)

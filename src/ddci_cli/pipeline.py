@@ -9,12 +9,12 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .clean import Survey, clean_table, wanted_columns
-from .errors import InputError, ProblemReport, UsageError
-from .locate import load_table
-from .method import Method, load_method
-from .score import Scores, score_survey
-from .weighting import rake_survey, weighting_columns
+from ddci_cli.survey.clean import Survey, clean_table, wanted_columns
+from ddci_cli.errors import InputError, ProblemReport, UsageError
+from ddci_cli.survey.locate import load_table
+from ddci_cli.method.model import Method, load_method
+from ddci_cli.scores import Scores, score_survey
+from ddci_cli.survey.weighting import rake_survey, weighting_columns
 
 
 @dataclass(frozen=True)

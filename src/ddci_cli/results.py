@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from . import __version__
-from .score import OK, Scores
+from ddci_cli import __version__
+from ddci_cli.scores import OK, Scores
 
 SCHEMA_VERSION = 1
 

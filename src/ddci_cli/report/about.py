@@ -8,9 +8,9 @@ import shlex
 import sys
 from pathlib import Path
 
-from .. import __version__
-from .context import Report
-from .layout import Sheet
+from ddci_cli import __version__
+from ddci_cli.report.context import Report
+from ddci_cli.report.layout import Sheet
 
 LABEL_WIDTH = 50.0
 VALUE_WIDTH = 90.0

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import UsageError
-from ..score import Scores
-from ..write import check_target, write_with
-from .context import is_synthetic
-from .labels import Labels
-from .style import ALERT, NAVY, tier_colours
+from ddci_cli.errors import UsageError
+from ddci_cli.scores import Scores
+from ddci_cli.io.write import check_target, write_with
+from ddci_cli.report.context import is_synthetic
+from ddci_cli.report.labels import Labels
+from ddci_cli.report.style import ALERT, NAVY, tier_colours
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 METADATA = {"png": {"Software": None}, "svg": {"Date": None},
@@ -44,8 +44,8 @@ def ranking_figure(scores: Scores, lang: str | None = None):
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
-    from .context import Report
-    from .summary import composite_scale
+    from ddci_cli.report.context import Report
+    from ddci_cli.report.summary import composite_scale
 
     method = scores.method
     labels = Labels(lang or method.language)

@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from ..results import unit_order
-from ..score import OK, BlockPlan, Scores
-from .cells import safe_sheet_title
-from .labels import Labels
-from .style import StyleBook, tier_colours
+from ddci_cli.results import unit_order
+from ddci_cli.scores import OK, BlockPlan, Scores
+from ddci_cli.report.cells import safe_sheet_title
+from ddci_cli.report.labels import Labels
+from ddci_cli.report.style import StyleBook, tier_colours
 
 SYNTHETIC_MARKERS = ("synthetic", "giả lập")
 

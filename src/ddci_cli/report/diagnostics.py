@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from .context import Report
-from .layout import Sheet
+from ddci_cli.report.context import Report
+from ddci_cli.report.layout import Sheet
 
 WIDTHS = (22.0, 60.0, 13.0, 13.0, 13.0, 34.0)   # A: key, B: long text, C–E: numbers, F: note
 PROBLEM_LIMIT = 2000          # a spreadsheet is no place for a million bad-cell warnings

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..text import match_key
-from .context import Report
-from .layout import Sheet
-from .style import setup_page
+from ddci_cli.text import match_key
+from ddci_cli.report.context import Report
+from ddci_cli.report.layout import Sheet
+from ddci_cli.report.style import setup_page
 
 
 def _year_key(mapping: dict, year) -> Any:
@@ -69,7 +69,7 @@ def years_sheet(wb, rep: Report):
     a Comparison, a plain table for a ``compare --json`` document."""
     doc = rep.extras.get("comparison")
     if doc is not None and hasattr(doc, "tracks"):
-        from ..compare_sheet import add_comparison_sheet
+        from ddci_cli.report.comparison import add_comparison_sheet
 
         ws = add_comparison_sheet(wb, doc, rep.labels.english, rep.used)
         setup_page(ws, rep.labels("page.footer"), 0)

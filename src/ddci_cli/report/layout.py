@@ -7,9 +7,9 @@ import math
 
 from openpyxl.utils import get_column_letter
 
-from .style import (LINE_HEIGHT, MAX_WIDTH, MIN_WIDTH, ROW_HEIGHT, TITLE_HEIGHT, header_lines,
+from ddci_cli.report.style import (LINE_HEIGHT, MAX_WIDTH, MIN_WIDTH, ROW_HEIGHT, TITLE_HEIGHT, header_lines,
                     page_room, paginate, setup_page, text_width)
-from .cells import set_cell
+from ddci_cli.report.cells import set_cell
 
 
 def wrapped_lines(text: str, width: float) -> int:

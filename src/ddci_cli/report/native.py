@@ -18,7 +18,7 @@ from openpyxl.drawing.text import (CharacterProperties, Font, Paragraph, Paragra
 
 from openpyxl.utils.units import cm_to_EMU
 
-from .style import FONT, NAVY, ROW_LINE
+from ddci_cli.report.style import FONT, NAVY, ROW_LINE
 
 TEXT = "404040"
 CM_PER_POINT = 2.54 / 72

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..score import INSUFFICIENT
-from .context import BlockView, Report
-from .layout import Sheet
-from .native import CM_PER_POINT, place, profile_chart
-from .style import SERIES
+from ddci_cli.scores import INSUFFICIENT
+from ddci_cli.report.context import BlockView, Report
+from ddci_cli.report.layout import Sheet
+from ddci_cli.report.native import CM_PER_POINT, place, profile_chart
+from ddci_cli.report.style import SERIES
 
 LABEL_WIDTH = 46.0
 NUMBER_WIDTH = 12.5

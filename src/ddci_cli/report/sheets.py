@@ -7,9 +7,9 @@ from __future__ import annotations
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.utils import get_column_letter
 
-from .context import Report
-from .layout import Sheet
-from .style import SCALE
+from ddci_cli.report.context import Report
+from ddci_cli.report.layout import Sheet
+from ddci_cli.report.style import SCALE
 
 FIXED_COLS = 3   # rank, unit, composite
 

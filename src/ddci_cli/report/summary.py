@@ -6,11 +6,11 @@ from __future__ import annotations
 import math
 from typing import Callable
 
-from .context import Report
-from .extras import year_changes
-from .layout import Sheet
-from .native import place, ranking_chart, rows_height_cm
-from .style import ROW_HEIGHT
+from ddci_cli.report.context import Report
+from ddci_cli.report.extras import year_changes
+from ddci_cli.report.layout import Sheet
+from ddci_cli.report.native import place, ranking_chart, rows_height_cm
+from ddci_cli.report.style import ROW_HEIGHT
 
 CHART_WIDTH_CM = 13.5
 CHART_MIN_ROWS = 12          # a block with fewer units still gets a legible chart

@@ -19,19 +19,19 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
-from .. import __version__
-from ..score import Scores
-from ..write import write_with
-from .about import about_sheet, command_line, method_sheet
-from .cells import safe_sheet_title, set_cell
-from .context import Report
-from .diagnostics import diagnostics_sheet
-from .extras import sensitivity_sheet, years_sheet
-from .labels import LANGUAGES, Labels
-from .scorecards import scorecard_sheets
-from .sheets import indicator_sheet, subindex_sheet
-from .style import StyleBook, tier_colours
-from .summary import summary_sheet
+from ddci_cli import __version__
+from ddci_cli.scores import Scores
+from ddci_cli.io.write import write_with
+from ddci_cli.report.about import about_sheet, command_line, method_sheet
+from ddci_cli.report.cells import safe_sheet_title, set_cell
+from ddci_cli.report.context import Report
+from ddci_cli.report.diagnostics import diagnostics_sheet
+from ddci_cli.report.extras import sensitivity_sheet, years_sheet
+from ddci_cli.report.labels import LANGUAGES, Labels
+from ddci_cli.report.scorecards import scorecard_sheets
+from ddci_cli.report.sheets import indicator_sheet, subindex_sheet
+from ddci_cli.report.style import StyleBook, tier_colours
+from ddci_cli.report.summary import summary_sheet
 
 __all__ = ["build_workbook", "write_workbook", "save_workbook", "set_cell",
            "safe_sheet_title", "FIXED_TIME"]
@@ -112,7 +112,7 @@ def _properties(wb: Workbook, rep: Report) -> None:
 def _alpha(scores: Scores) -> dict | None:
     """Cronbach's alpha from ddci_cli.diagnose when that module offers it."""
     try:
-        from .. import diagnose
+        from ddci_cli import diagnose
     except ImportError:
         return None
     compute = getattr(diagnose, "subindex_alpha", None)

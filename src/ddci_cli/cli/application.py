@@ -1,0 +1,338 @@
+"""The ``ddci`` command line: parse options, call the library, render the result.
+
+No arithmetic and no file-format knowledge here. Errors become one message and an exit
+code (SPEC §5): 0 done, 1 input problems, 2 usage, 3 internal, 130 Ctrl-C, 141 closed pipe.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Callable, Optional
+
+import typer
+
+from ddci_cli import __version__
+
+from ddci_cli.cli import render
+from ddci_cli.errors import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PIPE, EXIT_USAGE, DdciError,
+                     InputError, UsageError)
+from ddci_cli.pipeline import ReadOptions
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="DDCI/PCI competitiveness index analytics: score, check, compare.")
+
+Method = Annotated[Path, typer.Option("--method", "-m", help="Method file (TOML).")]
+Outputs = Annotated[Optional[list[Path]], typer.Option(
+    "--output", "-o", help="Write results; format by extension: .xlsx .csv .json .parquet. "
+    "Repeatable.")]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+Sheet = Annotated[Optional[str], typer.Option(help="Sheet name or 1-based index.")]
+HeaderRow = Annotated[Optional[int], typer.Option(help="1-based header row (default: found).")]
+Encoding = Annotated[Optional[str], typer.Option(help="CSV encoding (default: detected).")]
+Delimiter = Annotated[Optional[str], typer.Option(help="CSV delimiter (default: sniffed).")]
+Lang = Annotated[Optional[str], typer.Option(envvar="DDCI_LANG",
+                                             help="Report language: vi or en.")]
+Seed = Annotated[int, typer.Option(envvar="DDCI_SEED", help="Seed for every random step.")]
+Lenient = Annotated[bool, typer.Option(help="Treat bad cells as missing, with warnings.")]
+Strict = Annotated[bool, typer.Option(help="Treat warnings as errors (for cron).")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+Debug = Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")]
+NoProgress = Annotated[bool, typer.Option(help="No progress bars.")]
+
+
+class Run:
+    """Common behaviour of every command: error handling, JSON errors, quiet mode."""
+
+    def __init__(self, json_out: bool = False, quiet: bool = False, debug: bool = False):
+        self.json_out, self.quiet, self.debug = json_out, quiet, debug
+
+    def __call__(self, body: Callable[[], int | None]) -> None:
+        try:
+            code = body() or 0
+        except InputError as exc:
+            code = self._input_error(exc)
+        except DdciError as exc:
+            render.message(f"Error: {exc.message}")
+            code = exc.exit_code
+        except KeyboardInterrupt:  # typer would turn it into a silent exit 130
+            render.message("Interrupted; no output was written.")
+            code = EXIT_INTERRUPTED
+        except BrokenPipeError:  # typer would exit 1; SPEC §5 says 141, quietly
+            _silence_stdout()
+            code = EXIT_PIPE
+        raise typer.Exit(code)
+
+    def _input_error(self, exc: InputError) -> int:
+        from ddci_cli.results import error_document
+
+        problems = exc.report.problems
+        if self.json_out:
+            emit_json(error_document(problems))
+        render.problems(problems)
+        errors = exc.report.errors
+        render.message(f"Error: the input has {render.summary_line(len(errors), len(problems) - len(errors))};"
+                       " nothing was written.")
+        return exc.exit_code
+
+
+def emit_json(document) -> None:
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False))
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def read_options(sheet, header_row, encoding, delimiter, lenient, strict) -> ReadOptions:
+    if lenient and strict:
+        raise UsageError("--lenient and --strict cannot be used together")
+    sheet_value = int(sheet) if sheet and sheet.strip().isdigit() else sheet
+    return ReadOptions(sheet=sheet_value, header_row=header_row, encoding=encoding,
+                       delimiter=_delimiter(delimiter), lenient=lenient, strict=strict)
+
+
+def _delimiter(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = {"\\t": "\t", "tab": "\t", "TAB": "\t"}.get(text, text)
+    if len(text) != 1:
+        raise UsageError("--delimiter must be one character (e.g. ',', ';' or 'tab')")
+    return text
+
+
+def _lang(lang: str | None) -> str | None:
+    if lang is not None and lang not in ("vi", "en"):
+        raise UsageError("--lang must be 'vi' or 'en'")
+    return lang
+
+
+@app.command()
+def score(survey: Annotated[Path, typer.Argument(help="Survey file.")], method: Method,
+          output: Outputs = None, json_out: Json = False, sheet: Sheet = None,
+          header_row: HeaderRow = None, encoding: Encoding = None, delimiter: Delimiter = None,
+          lang: Lang = None, seed: Seed = 0,
+          bootstrap: Annotated[int, typer.Option(help="Bootstrap replicates for intervals.")] = 0,
+          scorecards: Annotated[bool, typer.Option(
+              help="Add one scorecard sheet per unit to the .xlsx report.")] = False,
+          chart: Annotated[Optional[Path], typer.Option(
+              help="Also draw each block's ranking as a bar chart (.png, .svg, .pdf).")] = None,
+          lenient: Lenient = False, strict: Strict = False, quiet: Quiet = False,
+          no_progress: NoProgress = False, debug: Debug = False) -> None:
+    """Compute the index, print the ranking per block, write outputs."""
+    from ddci_cli.cli.commands import run_score
+
+    Run(json_out, quiet, debug)(lambda: run_score(
+        survey, method, output or [], json_out, read_options(sheet, header_row, encoding,
+                                                             delimiter, lenient, strict),
+        _lang(lang), seed, bootstrap, quiet, no_progress, scorecards=scorecards, chart=chart))
+
+
+@app.command()
+def validate(survey: Annotated[Path, typer.Argument(help="Survey file.")], method: Method,
+             json_out: Json = False, sheet: Sheet = None, header_row: HeaderRow = None,
+             encoding: Encoding = None, delimiter: Delimiter = None, lenient: Lenient = False,
+             strict: Strict = False, quiet: Quiet = False, debug: Debug = False) -> None:
+    """Read and check everything, compute nothing, list every problem."""
+    from ddci_cli.cli.commands import run_validate
+
+    Run(json_out, quiet, debug)(lambda: run_validate(
+        survey, method, json_out, read_options(sheet, header_row, encoding, delimiter,
+                                               lenient, strict), quiet))
+
+
+@app.command()
+def sensitivity(
+        survey: Annotated[Path, typer.Argument(help="Survey file.")], method: Method,
+        output: Outputs = None, json_out: Json = False,
+        runs: Annotated[Optional[int], typer.Option(help="Runs (sobol: base sample N, a "
+                                                    "power of two).")] = None,
+        mode: Annotated[Optional[str], typer.Option(help="uncertainty or sobol.")] = None,
+        weights: Annotated[Optional[float], typer.Option(
+            help="Each sub-index weight × U(1−P, 1+P), e.g. 0.25.")] = None,
+        weights_dirichlet: Annotated[Optional[float], typer.Option(
+            help="Sub-index weights from a Dirichlet around the nominal shares; larger "
+            "ALPHA, tighter.")] = None,
+        normalization: Annotated[Optional[str], typer.Option(
+            help="Normalisations to pick from, e.g. minmax,zscore.")] = None,
+        aggregation: Annotated[Optional[str], typer.Option(
+            help="Composite aggregations, e.g. arithmetic,geometric.")] = None,
+        min_responses: Annotated[Optional[str], typer.Option(
+            help="min_responses thresholds, e.g. 20,30,40.")] = None,
+        exclude_subindex: Annotated[Optional[bool], typer.Option(
+            "--exclude-subindex/--no-exclude-subindex",
+            help="Drop one sub-index at a time (or none).")] = None,
+        sheet: Sheet = None, header_row: HeaderRow = None, encoding: Encoding = None,
+        delimiter: Delimiter = None, lang: Lang = None, seed: Seed = 0,
+        lenient: Lenient = False, strict: Strict = False, quiet: Quiet = False,
+        no_progress: NoProgress = False, debug: Debug = False) -> None:
+    """Monte Carlo over weights, normalisation, aggregation: how stable are the ranks?"""
+    from ddci_cli.uncertainty.sensitivity import run_command
+
+    Run(json_out, quiet, debug)(lambda: run_command(
+        survey, method, output or [], json_out, read_options(sheet, header_row, encoding,
+                                                             delimiter, lenient, strict),
+        _lang(lang), seed, quiet, dict(
+            mode=mode, runs=runs, weights=weights, weights_dirichlet=weights_dirichlet,
+            normalization=normalization, aggregation=aggregation,
+            min_responses=min_responses, exclude_subindex=exclude_subindex)))
+
+
+@app.command()
+def diagnose(survey: Annotated[Path, typer.Argument(help="Survey file.")], method: Method,
+             output: Outputs = None, json_out: Json = False, sheet: Sheet = None,
+             header_row: HeaderRow = None, encoding: Encoding = None,
+             delimiter: Delimiter = None, lang: Lang = None, lenient: Lenient = False,
+             strict: Strict = False, quiet: Quiet = False, debug: Debug = False) -> None:
+    """Reliability and structure: counts, missing rates, Cronbach's alpha, correlations."""
+    from ddci_cli.diagnose import run_command
+
+    Run(json_out, quiet, debug)(lambda: run_command(
+        survey, method, output or [], json_out, read_options(sheet, header_row, encoding,
+                                                             delimiter, lenient, strict),
+        _lang(lang), quiet))
+
+
+@app.command()
+def sample(out: Annotated[Path, typer.Argument(help="Folder to write into.")] = Path("."),
+           year: Annotated[int, typer.Option(help="Survey year.")] = 2024, seed: Seed = 0,
+           respondents: Annotated[int, typer.Option(help="Number of firms.")] = 2500,
+           quiet: Quiet = False, debug: Debug = False) -> None:
+    """Write a synthetic survey and its method file (the data are not real)."""
+    from ddci_cli.sample.writer import write_sample
+
+    def body():
+        if respondents < 10:
+            raise UsageError("--respondents must be at least 10")
+        out.mkdir(parents=True, exist_ok=True)
+        for path in write_sample(out, year=year, seed=seed, respondents=respondents):
+            if not quiet:
+                render.message(f"wrote {path} (synthetic data)")
+
+    Run(False, quiet, debug)(body)
+
+
+@app.command()
+def init(directory: Annotated[Path, typer.Argument(help="Folder for method.toml.")] = Path("."),
+         template: Annotated[str, typer.Option(help="ddci or pci.")] = "ddci",
+         force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+         quiet: Quiet = False, debug: Debug = False) -> None:
+    """Write a commented starter method file."""
+    from ddci_cli.cli.init import TEMPLATES, write_template
+
+    def body():
+        if template not in TEMPLATES:
+            raise UsageError(f"--template must be one of {', '.join(TEMPLATES)}")
+        if not directory.is_dir():
+            raise UsageError(f"folder {directory} does not exist")
+        try:
+            path = write_template(directory, template, force=force)
+        except FileExistsError as exc:
+            raise UsageError(f"{exc.args[0] if exc.args else 'method.toml'} exists; pass "
+                             "--force to overwrite it") from None
+        if not quiet:
+            render.message(f"wrote {path}")
+
+    Run(False, quiet, debug)(body)
+
+
+@app.command()
+def compare(surveys: Annotated[list[Path], typer.Argument(help="Survey files, one per year.")],
+            method: Annotated[list[Path], typer.Option(
+                "--method", "-m", help="Method file: once for all surveys, or once per survey.")],
+            year: Annotated[Optional[list[int]], typer.Option(
+                help="Year of each survey, in file order (default: the method's index.year, "
+                "else the year in the file name).")] = None,
+            crosswalk: Annotated[Optional[Path], typer.Option(
+                help="CSV year,old,new,weight: renamed, merged, split, abolished units.")] = None,
+            pool_bounds: Annotated[bool, typer.Option(
+                help="Min-max bounds pooled over all compared years (comparable scores).")] = False,
+            output: Outputs = None, json_out: Json = False, sheet: Sheet = None,
+            header_row: HeaderRow = None, encoding: Encoding = None, delimiter: Delimiter = None,
+            lang: Lang = None, seed: Seed = 0,
+            bootstrap: Annotated[int, typer.Option(help="Bootstrap replicates for intervals "
+                                                   "of the changes.")] = 0,
+            lenient: Lenient = False, strict: Strict = False, quiet: Quiet = False,
+            no_progress: NoProgress = False, debug: Debug = False) -> None:
+    """Score several years, match units across them (crosswalk), report changes."""
+    from ddci_cli.cli.compare import run_compare
+
+    Run(json_out, quiet, debug)(lambda: run_compare(
+        surveys, method, year or None, crosswalk, output or [], json_out,
+        read_options(sheet, header_row, encoding, delimiter, lenient, strict), _lang(lang),
+        seed, bootstrap, pool_bounds, quiet, no_progress))
+
+
+@app.command()
+def batch(manifest: Annotated[Path, typer.Argument(help="Manifest (TOML) listing the jobs.")],
+          since: Annotated[Optional[Path], typer.Option(
+              help="State file: skip jobs whose inputs are unchanged since their last "
+              "successful run; updated after the run.")] = None,
+          summary: Annotated[Optional[Path], typer.Option(
+              help="Also write the JSON summary to this file.")] = None,
+          job: Annotated[Optional[list[str]], typer.Option(
+              help="Run only the job with this name (repeatable).")] = None,
+          json_out: Json = False, quiet: Quiet = False, debug: Debug = False) -> None:
+    """Run the jobs of a manifest (score, compare, validate) for cron and scripts."""
+    from ddci_cli.cli.batch import run_batch
+
+    Run(json_out, quiet, debug)(lambda: run_batch(manifest, since, summary, job or [],
+                                                  json_out, quiet))
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"ddci {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_version,
+                                                is_eager=True, help="Show the version.")] = False
+          ) -> None:
+    """DDCI/PCI competitiveness index analytics."""
+
+
+def main() -> None:
+    """Console entry point: maps every failure to an exit code, never a stray traceback."""
+    debug = "--debug" in sys.argv
+    try:
+        code = app(standalone_mode=False)
+    except KeyboardInterrupt:
+        render.message("Interrupted; no output was written.")
+        code = EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        code = EXIT_PIPE
+    except typer.Exit as exc:  # raised inside commands
+        code = exc.exit_code
+    except Exception as exc:  # click usage errors and genuine bugs
+        code = _unexpected(exc, debug)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        code = EXIT_PIPE
+    sys.exit(code or 0)
+
+
+def _unexpected(exc: Exception, debug: bool) -> int:
+    # typer vendors click in recent releases, so recognise its exceptions by shape
+    if type(exc).__name__ == "Abort":
+        render.message("Interrupted; no output was written.")
+        return EXIT_INTERRUPTED
+    if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
+        exc.show()
+        return exc.exit_code or EXIT_USAGE
+    if debug:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    render.message(f"Internal error: {type(exc).__name__}: {exc}. This is a bug in ddci; "
+                   "rerun with --debug for the traceback and report it.")
+    return EXIT_INTERNAL
+
+
+def _silence_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

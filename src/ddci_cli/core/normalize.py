@@ -1,0 +1,123 @@
+"""Normalisation of unit values to scores (SPEC §4, "Normalisation").
+
+Every function takes ``x`` of shape (..., units, indicators) — NaN where a unit has no
+value or takes no part — and returns scores of the same shape. Leading axes are batches
+(bootstrap replicates, Monte Carlo runs): the arithmetic is the same for each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ddci_cli.method.model import Indicator, Method
+
+CONSTANT_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class NormParams:
+    """Per-indicator parameters: direction ``d`` (±1), goalposts ``low``/``high``."""
+
+    method: str
+    a: float
+    b: float
+    mu: float
+    sigma: float
+    d: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+
+
+def norm_params(method: Method, indicators: list[Indicator], name: str | None = None,
+                range_: tuple[float, float] | None = None) -> NormParams:
+    """Parameters for ``indicators`` under ``method`` (or the method ``name`` given)."""
+    low, high = [], []
+    for ind in indicators:
+        bounds = ind.goalposts or (ind.valid if ind.statistic == "mean" else (0.0, 100.0))
+        bounds = bounds or (np.nan, np.nan)
+        low.append(bounds[0])
+        high.append(bounds[1])
+    a, b = range_ or method.range
+    return NormParams(name or method.normalization, a, b, method.zscore[0], method.zscore[1],
+                      np.array([i.direction for i in indicators], float), np.array(low, float),
+                      np.array(high, float))
+
+
+def normalize(x: np.ndarray, p: NormParams) -> tuple[np.ndarray, np.ndarray]:
+    """Scores, and a (..., indicators) mask of constant indicators (minmax/zscore)."""
+    return _METHODS[p.method](x, p)
+
+
+def _constant(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    return (hi - lo) <= CONSTANT_TOL * np.maximum(1.0, np.abs(hi))
+
+
+def _min_max(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    has = ~np.isnan(x)
+    lo = np.where(has, x, np.inf).min(axis=-2)
+    hi = np.where(has, x, -np.inf).max(axis=-2)
+    return lo, hi
+
+
+def minmax(x: np.ndarray, p: NormParams):
+    lo, hi = _min_max(x)
+    const = _constant(lo, hi) & np.isfinite(lo)
+    span = np.where(const, 1.0, hi - lo)
+    lo_e, hi_e, span_e = lo[..., None, :], hi[..., None, :], span[..., None, :]
+    frac = np.where(p.d > 0, (x - lo_e) / span_e, (hi_e - x) / span_e)
+    s = p.a + (p.b - p.a) * frac
+    s = np.where(const[..., None, :] & ~np.isnan(x), (p.a + p.b) / 2, s)
+    return s, const
+
+
+def goalposts(x: np.ndarray, p: NormParams):
+    xc = np.clip(x, p.low, p.high)
+    span = p.high - p.low
+    frac = np.where(p.d > 0, (xc - p.low) / span, (p.high - xc) / span)
+    return p.a + (p.b - p.a) * frac, np.zeros(x.shape[:-2] + x.shape[-1:], bool)
+
+
+def zscore(x: np.ndarray, p: NormParams):
+    has = ~np.isnan(x)
+    n = has.sum(axis=-2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(has, x, 0.0).sum(axis=-2) / n
+        dev = np.where(has, x - mean[..., None, :], 0.0)
+        sd = np.sqrt((dev ** 2).sum(axis=-2) / (n - 1))
+    lo, hi = _min_max(x)
+    const = (_constant(lo, hi) | (n < 2)) & (n > 0)
+    sd_e = np.where(const, 1.0, sd)[..., None, :]
+    s = p.mu + p.sigma * p.d * (x - mean[..., None, :]) / sd_e
+    s = np.where(const[..., None, :] & has, p.mu, s)
+    return s, const & (n >= 2)
+
+
+def rank(x: np.ndarray, p: NormParams):
+    from scipy.stats import rankdata
+
+    keyed = round_significant(p.d * x, 10)
+    has = ~np.isnan(x)
+    # NaN sorts last and takes the highest ranks, so the valid ranks are 1..N as wanted
+    r = rankdata(np.where(has, keyed, np.inf), method="average", axis=-2)
+    n = has.sum(axis=-2)[..., None, :]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = np.where(n > 1, p.a + (p.b - p.a) * (r - 1) / (n - 1), (p.a + p.b) / 2)
+    return np.where(has, s, np.nan), np.zeros(x.shape[:-2] + x.shape[-1:], bool)
+
+
+def none(x: np.ndarray, p: NormParams):
+    return x.copy(), np.zeros(x.shape[:-2] + x.shape[-1:], bool)
+
+
+def round_significant(x: np.ndarray, digits: int) -> np.ndarray:
+    """``x`` rounded to ``digits`` significant digits (so 1/3 and 0.3333333333 tie)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mag = np.floor(np.log10(np.abs(x)))
+        scale = 10.0 ** (digits - 1 - np.where(np.isfinite(mag), mag, 0))
+        return np.where(x == 0, 0.0, np.round(x * scale) / scale)
+
+
+_METHODS = {"minmax": minmax, "goalposts": goalposts, "zscore": zscore, "rank": rank,
+            "none": none}

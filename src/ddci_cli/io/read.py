@@ -1,0 +1,289 @@
+"""Survey files in: .xlsx/.xlsm/.xls/.ods (python-calamine), .csv/.tsv, .parquet (SPEC §2).
+
+:func:`read_grid` turns a file into a :class:`Grid` (all cells of one sheet, as read);
+``locate.py`` finds the header row in it. Nothing here knows about indicators. Workbooks
+pass :func:`ddci_cli.container.scan_container` first (bombs, encryption, XML entities).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ddci_cli.io.container import ContainerScan, scan_container
+from ddci_cli.io.extent import SPARSE_FROM, too_large
+from ddci_cli.errors import InputError, Problem, ProblemReport, WARNING
+
+SPREADSHEET = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}  # → content
+DELIMITED = {".csv", ".tsv", ".txt"}
+MAX_TEXT_BYTES = 1024**3  # a delimited survey is read whole; beyond this, use Parquet
+
+
+@dataclass
+class Grid:
+    """The cells of one sheet: ``rows[i]`` is spreadsheet row ``i + 1``."""
+
+    path: str
+    sheet: str | None
+    rows: list[list[Any]]
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1
+    encoding: str | None = None
+    columns: dict[str, Any] | None = None  # parquet: name -> array (header is row 1)
+    delimiter: str | None = None           # delimited files: the delimiter used
+    problems: list[Problem] = field(default_factory=list)  # warnings found while reading
+    formula_blanks: list[tuple[int, int]] = field(default_factory=list)  # 0-based (row, col)
+
+
+class Book:
+    """An opened workbook and what the container scan found in it."""
+
+    def __init__(self, path: Path):
+        import python_calamine as pc
+
+        self.path = path
+        self.scan: ContainerScan = scan_container(path)
+        if self.scan.kind == "ods":  # python-calamine reads every table of an .ods at open
+            for sheet, extent in self.scan.extents.items():
+                _check_extent(path, str(sheet), extent, self.scan.present.get(sheet))
+        try:
+            if SPREADSHEET[path.suffix.lower()] == self.scan.kind:
+                self.book = pc.CalamineWorkbook.from_path(str(path))
+            else:  # content and extension disagree (an .xls renamed .xlsx): content decides
+                with path.open("rb") as fh:
+                    self.book = pc.CalamineWorkbook.from_filelike(fh)
+        except pc.PasswordError:
+            raise password_error(path) from None
+        except Exception as exc:  # calamine raises several error types for damaged files
+            raise InputError(f"cannot open {path.name} as a workbook ({_short(exc)}); the file "
+                             "is damaged or not a spreadsheet: open and re-save it in Excel",
+                             code="not_a_workbook", file=str(path)) from None
+        self.sheet_names: list[str] = list(self.book.sheet_names)
+
+    def grid(self, name: str) -> Grid:
+        """One sheet as a :class:`Grid`: error cells hold their text (``#DIV/0!``), formula
+        cells without a saved result are blank and listed in ``formula_blanks``."""
+        used = self.scan.used(name)
+        _check_extent(self.path, name, self.scan.extent(name), used)
+        try:
+            data = self.book.get_sheet_by_name(name)
+            _check_extent(self.path, name, (data.height, data.width), used)
+            rows = data.to_python(skip_empty_area=False)
+            if used is None and data.height * data.width > SPARSE_FROM:  # .xls: count them
+                _check_extent(self.path, name, (data.height, data.width), _filled(rows))
+            merged = [(a[0], a[1], b[0], b[1]) for a, b in (data.merged_cell_ranges or [])]
+        except InputError:
+            raise
+        except Exception as exc:
+            raise InputError(f"cannot read sheet '{name}' of {self.path.name} ({_short(exc)}); "
+                             "the file is damaged: open and re-save it in Excel",
+                             code="not_a_workbook", file=str(self.path), sheet=name) from None
+        blanks, errors = self.scan.cells(name)
+        _put_errors(rows, errors)
+        return Grid(str(self.path), name, rows, merged, formula_blanks=blanks)
+
+
+def _check_extent(path: Path, sheet: str, extent: tuple[int, int], used: int | None) -> None:
+    """Refuse a sheet whose rectangle from A1 to its last used cell is too large to hold
+    in memory, or large and nearly empty (one stray cell at XFD1048576 makes a small file
+    span 17 billion cells); ``used``: the cells the file really holds, if known."""
+    rows, cols = extent
+    why = too_large(rows, cols, used)
+    if why:
+        raise InputError(f"sheet '{sheet}' of {path.name} spans {rows:,} rows × {cols:,} "
+                         f"columns = {rows * cols:,} cells from A1 to its last used cell; "
+                         f"{why}. Delete stray values or formats far from the data (press "
+                         "Ctrl+End in Excel to find the last cell), or save the survey as CSV",
+                         code="sheet_too_large", file=str(path), sheet=sheet,
+                         value=rows * cols)
+
+
+def _filled(rows: list[list]) -> int:
+    """Cells that are not blank ("" is how python-calamine gives an empty cell)."""
+    return sum(len(row) - row.count("") for row in rows)
+
+
+def _put_errors(rows: list[list], errors: list[tuple[int, int, str]]) -> None:
+    """python-calamine reads error cells as blank; give them back their error text."""
+    for r, c, text in errors:
+        while len(rows) <= r:
+            rows.append([""] * (len(rows[0]) if rows else 0))
+        if len(rows[r]) <= c:
+            rows[r].extend([""] * (c + 1 - len(rows[r])))
+        if rows[r][c] in ("", None):
+            rows[r][c] = text
+
+
+def open_book(path: Path) -> Book:
+    _check_exists(path)
+    return Book(path)
+
+
+def sheet_names(path: Path) -> list[str]:
+    """The sheet names of a workbook (empty for delimited and parquet files)."""
+    if path.suffix.lower() not in SPREADSHEET:
+        return []
+    return open_book(path).sheet_names
+
+
+def read_grid(path: Path, sheet: str | int | None = None, *, encoding: str | None = None,
+              delimiter: str | None = None, report: ProblemReport | None = None) -> Grid:
+    """Read one sheet (or the whole delimited/parquet file) as a :class:`Grid`; warnings
+    found while reading go to ``report`` as well as ``grid.problems``."""
+    suffix = path.suffix.lower()
+    _check_exists(path)
+    if suffix in SPREADSHEET:
+        book = open_book(path)
+        grid = book.grid(pick_sheet(book.sheet_names, sheet, path))
+    elif suffix in DELIMITED:
+        grid = _read_delimited(path, encoding, delimiter)
+    elif suffix == ".parquet":
+        grid = _read_parquet(path)
+    else:
+        raise InputError(f"cannot read '{suffix or path.name}' files; use .xlsx, .xlsm, .xls, "
+                         ".ods, .csv, .tsv or .parquet", code="unsupported_format",
+                         file=str(path))
+    if report is not None:
+        report.extend(grid.problems)
+    return grid
+
+
+def _check_exists(path: Path) -> None:
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; give the survey file itself",
+                         code="file_unreadable", file=str(path))
+    if not path.exists():
+        raise InputError(f"survey file {path} does not exist; check the path",
+                         code="file_not_found", file=str(path))
+
+
+def pick_sheet(names: list[str], sheet: str | int | None, path: Path) -> str:
+    """A sheet by exact name, then by name ignoring case/spaces, then by 1-based index."""
+    if not names:
+        raise InputError(f"{path.name} has no sheets", code="empty_file", file=str(path))
+    if sheet is None:
+        return names[0]
+    if isinstance(sheet, str) and sheet in names:
+        return sheet
+    from ddci_cli.text import match_key
+
+    by_key = {match_key(n): n for n in names}
+    if isinstance(sheet, str) and match_key(sheet) in by_key:
+        return by_key[match_key(sheet)]
+    text = str(sheet).strip()
+    if text.isdigit() and 1 <= int(text) <= len(names):
+        return names[int(text) - 1]
+    raise InputError(f"sheet '{sheet}' not found in {path.name}; its sheets are: "
+                     f"{', '.join(names)}", code="sheet_not_found", file=str(path),
+                     value=str(sheet))
+
+
+def password_error(path: Path) -> InputError:
+    return InputError(f"{path.name} is password-protected or encrypted; open it in Excel, "
+                      "remove the password (File → Info → Protect Workbook) and save a copy",
+                      code="password_protected", file=str(path))
+
+
+def _read_delimited(path: Path, encoding: str | None, delimiter: str | None) -> Grid:
+    if path.stat().st_size > MAX_TEXT_BYTES:
+        raise InputError(f"{path.name} is larger than {MAX_TEXT_BYTES // 1024**2} MB; save the "
+                         "survey as Parquet", code="file_too_large", file=str(path))
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise InputError(f"{path.name} is empty", code="empty_file", file=str(path))
+    problems = ProblemReport()
+    text, used = decode_text(raw, encoding, path, problems)
+    if "\x00" in text:
+        what = ("an Excel/OpenDocument workbook (zip); rename it to .xlsx or .ods"
+                if raw.startswith(b"PK\x03\x04") else "a legacy Excel workbook; rename it "
+                "to .xls" if raw.startswith(b"\xd0\xcf\x11\xe0") else "binary data (byte 0 "
+                f"at character {text.index(chr(0)) + 1}); if it is a workbook, give it its "
+                "real extension (.xlsx, .xls, .ods)")
+        raise InputError(f"{path.name} is not a text (CSV) file: it is {what}",
+                         code="not_a_text_file", file=str(path))
+    if delimiter is None:
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise InputError(f"{path.name} cannot be read as CSV near line {reader.line_num} "
+                         f"({_short(exc)}); check the quotes on that line", code="bad_csv",
+                         file=str(path), row=reader.line_num) from None
+    return Grid(str(path), None, rows, encoding=used, delimiter=delimiter,
+                problems=problems.problems)
+
+
+def decode_text(raw: bytes, encoding: str | None, path: Path,
+                report: ProblemReport) -> tuple[str, str]:
+    """BOM decides; else strict UTF-8; else cp1258 with a warning; ``encoding`` overrides."""
+    if encoding:
+        try:
+            return raw.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise InputError(f"cannot decode {path.name} as {encoding} ({_short(exc)}); try "
+                             "another --encoding", code="bad_encoding", file=str(path)) from None
+    for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
+                      (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(name), name
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{path.name} starts with a {name} mark but is not valid "
+                                 f"{name} at byte {exc.start}", code="bad_encoding",
+                                 file=str(path)) from None
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        report.add("encoding_guessed", f"{path.name} is not UTF-8; read it as cp1258 "
+                   "(Vietnamese Windows). Pass --encoding if the names look wrong", WARNING,
+                   file=str(path), value="cp1258")
+        return raw.decode("cp1258", errors="replace"), "cp1258"
+
+
+def sniff_delimiter(text: str) -> str:
+    """The candidate among , ; tab that splits the first lines most consistently."""
+    sample = text[:64 * 1024].splitlines()[:50]
+    best, best_score = ",", -1.0
+    for cand in (",", ";", "\t"):
+        try:
+            counts = [len(r) for r in csv.reader(sample, delimiter=cand)
+                      if any(c.strip() for c in r)]
+        except csv.Error:
+            continue
+        if not counts or max(counts) < 2:
+            continue
+        mode = max(set(counts), key=counts.count)
+        score = counts.count(mode) / len(counts) * (mode > 1) + mode * 1e-3
+        if score > best_score:
+            best, best_score = cand, score
+    return best
+
+
+def _read_parquet(path: Path) -> Grid:
+    import pyarrow.parquet as pq
+
+    if not path.stat().st_size:
+        raise InputError(f"{path.name} is empty (0 bytes)", code="empty_file", file=str(path))
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:
+        raise InputError(f"cannot read {path.name} as Parquet ({_short(exc)}); the file is "
+                         "damaged or not Parquet: export it again", code="not_a_workbook",
+                         file=str(path)) from None
+    columns = {}
+    for name in table.column_names:
+        col = table.column(name)
+        try:
+            columns[str(name)] = col.to_numpy(zero_copy_only=False)
+        except Exception:  # nested or mixed types: plain Python values
+            columns[str(name)] = col.to_pylist()
+    return Grid(str(path), None, [list(columns)], columns=columns)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:160]

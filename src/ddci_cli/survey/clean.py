@@ -1,0 +1,192 @@
+"""A located table to a :class:`Survey`: canonical units and blocks, weights, respondents,
+and the (rows × indicators) float matrix with NaN for missing answers (SPEC §2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ddci_cli.survey.cells import (OUT_OF_RANGE, numeric_columns, numeric_values, number_codes,
+                    text_codes)
+from ddci_cli.errors import ProblemReport
+from ddci_cli.method.model import Method
+from ddci_cli.text import display_text, keys_of, match_key
+from ddci_cli.survey.units import resolve_units
+
+LIST_LIMIT = 1_000_000  # cells reported one by one (the terminal groups them)
+
+
+@dataclass
+class Survey:
+    """Evaluations ready for arithmetic. ``X[r, i]`` is row r's answer to
+    ``indicators[i]`` (NaN when missing); ``unit_of_row[r]`` indexes ``units``."""
+
+    path: str
+    sheet: str | None
+    header_row: int
+    rows: int
+    units: list[str]
+    unit_blocks: list[str]
+    unit_of_row: np.ndarray
+    weights: np.ndarray
+    X: np.ndarray
+    row_numbers: np.ndarray
+    respondents: np.ndarray | None = None
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+    sha256: str | None = None
+    encoding: str | None = None
+    weighting: dict | None = None  # raking report when [weighting] raked the weights
+
+
+def wanted_columns(method: Method, extra: tuple[str, ...] = ()) -> dict[str, str]:
+    """Every column the method names → the key path that names it."""
+    wanted = {method.unit_column: "input.unit_column"}
+    for key in ("block_column", "respondent_column", "weight_column"):
+        name = getattr(method, key)
+        if name:
+            wanted.setdefault(name, f"input.{key}")
+    for n, k in enumerate(method.subindices):
+        for j, ind in enumerate(k.indicators):
+            wanted.setdefault(ind.column, f"subindices[{n}].indicators[{j}].column")
+    for name in extra:
+        wanted.setdefault(name, f'weighting.margins."{name}"')
+    return wanted
+
+
+def clean_table(table, method: Method, report: ProblemReport, *,
+                lenient: bool = False) -> Survey:
+    """Convert every used column; every bad cell becomes a problem in ``report``."""
+    place = dict(file=table.path, sheet=table.sheet)
+    rows = table.row_numbers
+    units, blocks, unit_of_row = resolve_units(table, method, report)
+    weights = _weights(table, method, report, place)
+    respondents = _respondents(table, method, unit_of_row, report, place)
+    X = _answers(table, method, report, place, lenient)
+    return Survey(table.path, table.sheet, table.header_row, table.total_rows, units, blocks,
+                  unit_of_row, weights, X, rows, respondents, encoding=table.encoding)
+
+
+def _answers(table, method: Method, report: ProblemReport, place: dict,
+             lenient: bool) -> np.ndarray:
+    """X (rows × indicators, NaN missing): every indicator column converted at once (one
+    pass over all the answers, see cells.numeric_columns); bad cells go to ``report`` in
+    indicator order."""
+    rows = table.row_numbers
+    X = np.full((len(rows), len(method.indicators)), np.nan)
+    shared_text = text_codes(method.missing_codes)
+    shared_numbers = number_codes(method.missing_codes)
+    present = [(i, ind, table.columns[ind.column]) for i, ind in enumerate(method.indicators)
+               if table.columns.get(ind.column) is not None]
+    if not present:
+        return X
+    values, issues = numeric_columns(
+        [cells for _, _, cells in present],
+        [shared_text | text_codes(ind.missing_codes) for _, ind, _ in present],
+        [shared_numbers | number_codes(ind.missing_codes) for _, ind, _ in present],
+        [ind.valid for _, ind, _ in present])
+    if len(present) == len(method.indicators):
+        X = values
+    else:
+        X[:, [i for i, _, _ in present]] = values
+    for (_, ind, _), found in zip(present, issues):
+        for issue in found:
+            _report_cells(issue, ind, rows, report, place, lenient)
+    return X
+
+
+def _report_cells(issue, ind, rows, report: ProblemReport, place: dict, lenient: bool) -> None:
+    if lenient:
+        what, _ = _explain(issue.kind, issue.values[0], ind)
+        report.warning(issue.kind, f"{len(issue.positions)} cell(s) in column '{ind.column}' "
+                       f"were not valid answers and were treated as missing (--lenient); the "
+                       f"first, in row {rows[issue.positions[0]]}: {what}",
+                       column=ind.column, row=int(rows[issue.positions[0]]),
+                       value=issue.values[0], **place)
+        return
+    for pos, value in zip(issue.positions[:LIST_LIMIT], issue.values[:LIST_LIMIT]):
+        what, fix = _explain(issue.kind, value, ind)
+        report.error(issue.kind, f"row {rows[pos]}, column '{ind.column}': {what}; {fix}",
+                     row=int(rows[pos]), column=ind.column, value=value, **place)
+
+
+def _explain(kind: str, value, ind) -> tuple[str, str]:
+    """(what is wrong with the cell, what to do) in words a spreadsheet user knows."""
+    if kind == OUT_OF_RANGE:
+        low, high = (display_text(v) for v in ind.valid)
+        return (f"{display_text(value)} is outside the valid range {low}–{high}",
+                "correct the answer or leave it blank")
+    if isinstance(value, (dt.date, dt.time, dt.timedelta)):
+        return (f"{value} is a date or time, not a number (the cell has a date format)",
+                "format the column as Number and type the answer")
+    if isinstance(value, (bool, np.bool_)):
+        return (f"{'TRUE' if value else 'FALSE'} is a true/false value, not a number",
+                "type the answer as a number")
+    if isinstance(value, str) and value.strip().startswith("#"):
+        return (f"{value.strip()!r} is an Excel error value, not a number",
+                "fix the formula or type the answer")
+    if isinstance(value, str) and value.strip().startswith("="):
+        return (f"{value.strip()!r} is a formula typed as text, not a number",
+                "type the answer itself")
+    if isinstance(value, str):
+        return (f"{value!r} is not a number",
+                "type the number (digits, with '.' or ',' as decimal mark), leave the cell "
+                "blank, or add this text to input.missing_codes if it means 'no answer'")
+    return f"{display_text(value)} is not a finite number", "type the answer as a number"
+
+
+def _weights(table, method: Method, report: ProblemReport, place: dict) -> np.ndarray:
+    n = len(table.row_numbers)
+    cells = table.columns.get(method.weight_column) if method.weight_column else None
+    if cells is None:
+        return np.ones(n)
+    values, bad = numeric_values(cells)
+    bad |= values < 0
+    for pos in np.flatnonzero(bad):
+        shown = "is blank" if _blank(cells[pos]) else f"{_shown(cells[pos])} is not valid"
+        report.error("bad_weight", f"row {table.row_numbers[pos]}, column "
+                     f"'{method.weight_column}': the weight {shown}; a weight must be a finite "
+                     "number ≥ 0 (use 0 to drop the row)", row=int(table.row_numbers[pos]),
+                     column=method.weight_column, value=cells[pos], **place)
+    values = np.where(bad, 0.0, values)
+    if n and not bad.all() and values.sum() == 0:
+        report.error("bad_weight", f"every weight in column '{method.weight_column}' is 0; "
+                     "no row would count", column=method.weight_column, **place)
+    return values
+
+
+def _respondents(table, method: Method, unit_of_row, report: ProblemReport,
+                 place: dict) -> np.ndarray | None:
+    cells = table.columns.get(method.respondent_column) if method.respondent_column else None
+    if cells is None:
+        return None
+    keys = keys_of(cells, display_text)
+    codes, _ = pd.factorize(keys)
+    codes = np.where(keys == "", -1, codes)  # no id: a respondent of its own, not one big one
+    pairs = pd.DataFrame({"r": codes, "u": unit_of_row})
+    dup = pairs.duplicated(keep="first").to_numpy() & (codes >= 0) & (unit_of_row >= 0)
+    for pos in np.flatnonzero(dup)[:1000]:
+        report.warning("duplicate_evaluation", f"row {table.row_numbers[pos]}, column "
+                       f"'{method.respondent_column}': respondent {keys[pos]!r} rates the same "
+                       "unit a second time; check for a duplicated row",
+                       row=int(table.row_numbers[pos]), column=method.respondent_column,
+                       value=keys[pos], **place)
+    return codes
+
+
+def _blank(value) -> bool:
+    return value is None or isinstance(value, str) and not value.strip() or \
+        isinstance(value, float) and value != value
+
+
+def _shown(value) -> str:
+    return repr(value) if isinstance(value, str) else display_text(value)
+
+
+def nearest(name: str, candidates: list[str]) -> str | None:
+    keys = {match_key(c): c for c in candidates}
+    close = difflib.get_close_matches(match_key(name), list(keys), n=1, cutoff=0.5)
+    return keys[close[0]] if close else None

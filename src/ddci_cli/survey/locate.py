@@ -1,0 +1,336 @@
+"""Find the header row under title rows and cut a :class:`Table` of the needed columns.
+
+The header is the first row among rows 1–30 in which one cell equals the unit column's
+name and every other named column is present (names compared by :func:`match_key`).
+Problems of the sheet's layout are reported here: duplicated or missing columns, rows of a
+delimited file whose fields do not line up with the header, merged cells inside the data,
+and formula cells that carry no saved result.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ddci_cli.errors import InputError, ProblemReport
+from ddci_cli.io.read import SPREADSHEET, Grid, open_book, pick_sheet, read_grid
+from ddci_cli.text import display_text, match_key
+
+HEADER_SEARCH_ROWS = 30
+HINT_SEARCH_ROWS = 1000  # beyond row 30 the header is not used, only suggested
+IDENTITY_KEYS = ("input.unit_column", "input.block_column")  # merged cells fill down
+
+
+@dataclass
+class Table:
+    """The used columns of a survey: ``columns[name]`` is an array aligned with
+    ``row_numbers`` (1-based spreadsheet rows); blank rows are already dropped."""
+
+    path: str
+    sheet: str | None
+    header_row: int
+    encoding: str | None
+    columns: dict[str, np.ndarray]
+    row_numbers: np.ndarray
+    total_rows: int
+
+
+def load_table(path: Path, wanted: dict[str, str], unit_column: str, *,
+               sheet: str | int | None = None, header_row: int | None = None,
+               encoding: str | None = None, delimiter: str | None = None,
+               report: ProblemReport) -> Table:
+    """Read ``path`` and return the columns named in ``wanted`` (name → method key path).
+
+    Missing columns are reported (``missing_column`` with the key path) and left out.
+    """
+    grid, obj = _pick_grid(path, wanted, unit_column, sheet, header_row, encoding, delimiter)
+    report.extend(grid.problems)
+    if grid.columns is not None:
+        return _parquet_table(grid, wanted, report)
+    if not _any_nonblank(obj):
+        where = f"sheet '{grid.sheet}' of " if grid.sheet else ""
+        raise InputError(f"{where}{Path(grid.path).name} is empty; it has no cells with data",
+                         code="empty_file", file=grid.path, sheet=grid.sheet)
+    h = header_row - 1 if header_row else find_header(obj, wanted, unit_column, grid)
+    if not 0 <= h < obj.shape[0]:
+        raise InputError(f"--header-row {header_row} is outside the sheet (it has "
+                         f"{obj.shape[0]} rows)", code="header_not_found", file=grid.path,
+                         sheet=grid.sheet, row=header_row)
+    return _cut(grid, obj, h, wanted, unit_column, report)
+
+
+def _pick_grid(path: Path, wanted, unit_column, sheet, header_row, encoding, delimiter):
+    """The grid to use: the named sheet, else the first sheet whose header is found."""
+    if path.suffix.lower() not in SPREADSHEET:
+        grid = read_grid(path, sheet, encoding=encoding, delimiter=delimiter)
+        return grid, _as_object_array(grid.rows)
+    book = open_book(path)
+    if sheet is not None or header_row:
+        grid = book.grid(pick_sheet(book.sheet_names, sheet, path))
+        return grid, _as_object_array(grid.rows)
+    first_error = None
+    for name in book.sheet_names:
+        grid = book.grid(name)
+        obj = _as_object_array(grid.rows)
+        if not _any_nonblank(obj):
+            continue
+        try:
+            find_header(obj, wanted, unit_column, grid)
+            return grid, obj
+        except InputError as exc:
+            first_error = first_error or exc
+    if first_error:
+        raise first_error
+    raise InputError(f"{path.name} has no sheet with data (sheets: "
+                     f"{', '.join(book.sheet_names)})", code="empty_file", file=str(path))
+
+
+def _as_object_array(rows: list[list]) -> np.ndarray:
+    if not rows:
+        return np.empty((0, 0), dtype=object)
+    width = max(len(r) for r in rows)
+    if any(len(r) != width for r in rows):
+        rows = [r + [""] * (width - len(r)) for r in rows]
+    out = np.empty((len(rows), width), dtype=object)
+    out[:] = rows
+    return out
+
+
+def _any_nonblank(cells: np.ndarray) -> bool:
+    """Whether any cell holds something; the first cells (a title, a header) usually tell."""
+    flat = cells.ravel()
+    return bool(_nonblank(flat[:64]).any() or _nonblank(flat[64:]).any())
+
+
+def _nonblank_rows(columns: list[np.ndarray], n: int) -> np.ndarray:
+    """True for rows where any of ``columns`` holds something. A column is only looked
+    at in the rows the columns before it left blank (after the unit column, few)."""
+    keep = np.zeros(n, bool)
+    todo = np.arange(n)
+    for column in columns:
+        if not len(todo):
+            break
+        hit = _nonblank(column[todo])
+        keep[todo[hit]] = True
+        todo = todo[~hit]
+    return keep
+
+
+def _nonblank(cells: np.ndarray) -> np.ndarray:
+    """True where a cell holds something (not None, not empty or whitespace text)."""
+    flat = cells.ravel()
+    codes, uniques = _factorize(flat)
+    keep = np.array([not _is_blank(u) for u in uniques], dtype=bool)
+    return keep[codes].reshape(cells.shape) if len(uniques) else np.zeros(cells.shape, bool)
+
+
+def _factorize(values: np.ndarray):
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes, list(uniques)
+
+
+def _is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _row_keys(row) -> set[str]:
+    return {match_key(c) for c in row if isinstance(c, str) and c.strip()}
+
+
+def find_header(obj: np.ndarray, wanted: dict[str, str], unit_column: str, grid: Grid) -> int:
+    """0-based index of the header row, or raise ``header_not_found`` naming the best row."""
+    unit_key = match_key(unit_column)
+    keys = {match_key(n) for n in wanted}
+    best, best_found = None, set()
+    for i in range(min(HEADER_SEARCH_ROWS, obj.shape[0])):
+        cells = _row_keys(obj[i])
+        if unit_key not in cells:
+            continue
+        found = keys & cells
+        if found == keys:
+            return i
+        if len(found) > len(best_found):
+            best, best_found = i, found
+    if best is not None and len(best_found) >= max(2, len(keys) // 2):
+        return best  # the missing columns are reported one by one by _cut
+    where = f"sheet '{grid.sheet}'" if grid.sheet else Path(grid.path).name
+    if best is None:
+        row, msg = _no_unit_column(obj, keys, unit_column, where)
+        raise InputError(msg, code="header_not_found", file=grid.path, sheet=grid.sheet,
+                         row=row, column=unit_column, key="input.unit_column")
+    lacking = sorted(n for n in wanted if match_key(n) not in best_found)
+    msg = (f"row {best + 1} of {where} looks like the header but lacks {len(lacking)} of the "
+           f"columns the method names: {', '.join(lacking[:8])}{' …' if len(lacking) > 8 else ''}"
+           "; check the column names in the method file or pass --header-row")
+    raise InputError(msg, code="header_not_found", file=grid.path, sheet=grid.sheet,
+                     row=best + 1, column=lacking[0] if lacking else None)
+
+
+def _no_unit_column(obj: np.ndarray, keys: set[str], unit_column: str,
+                    where: str) -> tuple[int | None, str]:
+    """The message when no row of the first 30 has the unit column: say where the header
+    seems to be (further down, or with the unit column under another name)."""
+    unit_key = match_key(unit_column)
+    for i in range(HEADER_SEARCH_ROWS, min(HINT_SEARCH_ROWS, obj.shape[0])):
+        cells = _row_keys(obj[i])
+        if unit_key in cells and len(keys & cells) >= max(2, len(keys) // 2):
+            return i + 1, (f"the header of {where} is on row {i + 1}, below the first "
+                           f"{HEADER_SEARCH_ROWS} rows where it is looked for; pass "
+                           f"--header-row {i + 1} (or delete the rows above it)")
+    best, best_row, best_score = None, None, 0.0
+    for i in range(min(HEADER_SEARCH_ROWS, obj.shape[0])):
+        cells = [c for c in obj[i] if isinstance(c, str) and c.strip()]
+        if len(cells) < 2:  # a title row, not a header
+            continue
+        for cell in cells:
+            key = match_key(cell)
+            score = difflib.SequenceMatcher(None, unit_key, key).ratio()
+            score = max(score, 0.8 if unit_key in key and len(key) < 3 * len(unit_key) else 0)
+            if score > best_score:
+                best, best_row, best_score = display_text(cell), i + 1, score
+    base = (f"no row among the first {HEADER_SEARCH_ROWS} of {where} has a cell "
+            f"'{unit_column}' (the unit column, input.unit_column)")
+    if best is not None and best_score >= 0.6:
+        return best_row, (f"{base}; row {best_row} has '{best}': if that is the unit column, "
+                          f"set unit_column = \"{best}\" under [input] in the method file")
+    return None, (f"{base}; add that column, set input.unit_column in the method file to the "
+                  "header text the survey uses, or pass --header-row")
+
+
+def _cut(grid: Grid, obj: np.ndarray, h: int, wanted: dict[str, str], unit_column: str,
+         report: ProblemReport) -> Table:
+    header = ["" if _is_blank(c) else match_key(c) for c in obj[h]]
+    positions: dict[str, list[int]] = {}
+    for j, key in enumerate(header):
+        if key:
+            positions.setdefault(key, []).append(j)
+    data = obj[h + 1:]
+    place = dict(file=grid.path, sheet=grid.sheet)
+    columns: dict[str, np.ndarray] = {}
+    used: dict[int, str] = {}
+    for name, keypath in wanted.items():
+        found = positions.get(match_key(name), [])
+        if len(found) > 1:
+            cols = ", ".join(column_letter(j) for j in found)
+            report.error("duplicate_column", f"row {h + 1}: column '{name}' (named by "
+                         f"{keypath}) appears {len(found)} times in the header (columns {cols}); "
+                         "rename or delete the extra ones", row=h + 1, column=name, key=keypath,
+                         **place)
+        elif not found:
+            heads = ", ".join(display_text(c) for c in obj[h] if not _is_blank(c))
+            close = difflib.get_close_matches(match_key(name), [k for k in header if k],
+                                              n=1, cutoff=0.6)
+            hint = f"; did you mean '{display_text(obj[h][header.index(close[0])])}'?" \
+                if close else f"; header row {h + 1} has: {heads[:300]}"
+            report.error("missing_column", f"row {h + 1}: the header has no column '{name}' "
+                         f"(named by {keypath}){hint}", row=h + 1, column=name, key=keypath,
+                         **place)
+        else:
+            columns[name] = data[:, found[0]]
+            used[found[0]] = name
+    for name, keypath in wanted.items():
+        if keypath in IDENTITY_KEYS and name in columns:
+            _fill_merged(columns[name], grid.merged, positions.get(match_key(name)), h + 1)
+    identity = {n for n, k in wanted.items() if k in IDENTITY_KEYS}
+    _check_layout(grid, h, used, identity, report)
+    keep = _nonblank_rows(list(columns.values()), len(data))
+    rows = np.flatnonzero(keep)
+    if len(rows) < len(data):  # copying the columns costs a cache miss per cell: only if needed
+        columns = {k: v[rows] for k, v in columns.items()}
+    return Table(grid.path, grid.sheet, h + 1, grid.encoding, columns, rows + h + 2,
+                 int(len(rows)))
+
+
+def _check_layout(grid: Grid, h: int, used: dict[int, str], identity: set[str],
+                  report: ProblemReport) -> None:
+    if grid.delimiter is not None:
+        _check_row_lengths(grid, h, report)
+    place = dict(file=grid.path, sheet=grid.sheet)
+    for r0, c0, r1, c1 in grid.merged:
+        names = [used[c] for c in range(c0, c1 + 1) if c in used and used[c] not in identity]
+        if r1 > h and r1 > r0 and names:
+            blank_from = max(r0 + 1, h + 1) + 1
+            ref = f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}"
+            report.warning("merged_cells", f"cells {ref} are merged: only row {r0 + 1} holds a "
+                           f"value, rows {blank_from}–{r1 + 1} of "
+                           f"column '{names[0]}' are read as blank; unmerge the cells and fill "
+                           "in every row", row=r0 + 1, column=names[0], value=ref, **place)
+    by_column: dict[str, list[int]] = {}
+    for r, c in grid.formula_blanks:
+        if r > h and c in used:
+            by_column.setdefault(used[c], []).append(r + 1)
+    for name, rows in by_column.items():
+        shown = ", ".join(map(str, sorted(rows)[:5])) + (" …" if len(rows) > 5 else "")
+        report.warning("formula_cell", f"column '{name}': {len(rows)} formula cell(s) have no "
+                       f"saved result and are read as blank (row{'s' * (len(rows) > 1)} "
+                       f"{shown}); the file was saved "
+                       "by a program that does not calculate formulas. Open it in Excel or "
+                       "LibreOffice and save it", row=min(rows), column=name, **place)
+
+
+def _check_row_lengths(grid: Grid, h: int, report: ProblemReport) -> None:
+    """A delimited row whose fields do not line up with the header (a mixed delimiter, a
+    stray quote) would shift its answers into the wrong columns: an error per row."""
+    header = grid.rows[h]
+    width = max((j + 1 for j, c in enumerate(header) if not _is_blank(c)), default=0)
+    others = [d for d in (",", ";", "\t") if d != grid.delimiter]
+    shown = {"\t": "tab"}
+    for i in range(h + 1, len(grid.rows)):
+        row = grid.rows[i]
+        short = len(row) < width and any(not _is_blank(c) for c in row)
+        extra = any(not _is_blank(c) for c in row[len(header):])
+        if not (short or extra):
+            continue
+        text = " ".join(str(c) for c in row)
+        guess = next((d for d in others if d in text), None)
+        why = (f"; it seems to use '{shown.get(guess, guess)}' where the file uses "
+               f"'{shown.get(grid.delimiter, grid.delimiter)}'" if guess else "")
+        report.error("ragged_row", f"row {i + 1} has {len(row)} field(s) but the header (row "
+                     f"{h + 1}) has {width}{why}; its answers would land in the wrong columns. "
+                     "Fix the row or export the file again with one delimiter (or pass "
+                     "--delimiter)", row=i + 1, value=text[:80], file=grid.path)
+
+
+def _fill_merged(column: np.ndarray, merged, where, first_data: int) -> None:
+    """A blank cell inside a merged range takes the merged cell's value."""
+    if not merged or not where:
+        return
+    j = where[0]
+    for r0, c0, r1, c1 in merged:
+        if c0 <= j <= c1 and r1 >= first_data:
+            top = r0 - first_data
+            if 0 <= top < len(column):
+                value = column[top]
+                for r in range(max(top + 1, 0), min(r1 - first_data + 1, len(column))):
+                    if _is_blank(column[r]):
+                        column[r] = value
+
+
+def _parquet_table(grid: Grid, wanted: dict[str, str], report: ProblemReport) -> Table:
+    by_key = {match_key(k): k for k in grid.columns}
+    columns = {}
+    for name, keypath in wanted.items():
+        source = by_key.get(match_key(name))
+        if source is None:
+            report.error("missing_column", f"the survey has no column '{name}' (named by "
+                         f"{keypath}); it has: {', '.join(list(grid.columns)[:30])}",
+                         file=grid.path, row=1, column=name, key=keypath)
+        else:
+            columns[name] = np.asarray(grid.columns[source])
+    n = len(next(iter(grid.columns.values()))) if grid.columns else 0
+    return Table(grid.path, None, 1, None, columns, np.arange(2, n + 2), n)
+
+
+def column_letter(j: int) -> str:
+    """Excel's letters for the 0-based column ``j`` (0 → A, 27 → AB)."""
+    name = ""
+    j += 1
+    while j:
+        j, rem = divmod(j - 1, 26)
+        name = chr(65 + rem) + name
+    return name

@@ -1,0 +1,319 @@
+"""How much the ranks depend on the method's choices (SPEC §8): Monte Carlo uncertainty
+analysis and Sobol sensitivity indices, COINr style.
+
+Uncertain inputs: sub-index weights (each × U(1−p, 1+p), or Dirichlet around the nominal
+shares), the normalisation method, the composite aggregation, ``min_responses``, and the
+exclusion of one sub-index. Every run is a point u of the unit hypercube mapped to those
+inputs (:func:`map_draws`), so the Monte Carlo and the Saltelli design share one model.
+
+Unit values never change between runs, and scores and sub-indices depend only on the
+(normalisation, min_responses) pair, so :func:`evaluate` calls ``score.block_pipeline`` once
+per block and (normalisation × aggregation × min_responses) group, with the unit values as
+one batch row broadcast against the group's (runs × sub-indices) weights. Nothing is
+rebuilt run by run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ddci_cli.errors import UsageError
+from ddci_cli.method.model import Method
+from ddci_cli.core.normalize import norm_params
+from ddci_cli.core.rank import competition_ranks, rounding_keys, tier_index
+from ddci_cli.scores import Scores, block_pipeline
+from ddci_cli.method.sensitivity import (AGGREGATION, EXCLUDE, MIN_RESPONSES, NORMALIZATION,
+                                   WEIGHTS, Settings, resolve_settings, settings_problems)
+from ddci_cli.uncertainty.sobol import base_samples, saltelli_points, sobol_indices, split_outputs
+
+
+# --------------------------------------------------------------------------- the model
+
+@dataclass
+class Draws:
+    """One row per run: sub-index weights (runs × method sub-indices; 0 = excluded) and
+    the index of each discrete choice in its settings tuple."""
+
+    sub_weights: np.ndarray
+    normalization: np.ndarray
+    aggregation: np.ndarray
+    min_responses: np.ndarray
+    excluded: np.ndarray        # sub-index index, -1 = none
+
+
+def design_columns(settings: Settings, method: Method) -> dict[str, np.ndarray]:
+    """Columns of the unit hypercube that drive each uncertain input."""
+    cols, start = {}, 0
+    for name in settings.groups():
+        width = len(method.subindices) if name == WEIGHTS else 1
+        cols[name] = np.arange(start, start + width)
+        start += width
+    return cols
+
+
+def map_draws(u: np.ndarray, settings: Settings, method: Method) -> Draws:
+    """Inputs for each row of ``u`` (runs × design columns, values in [0, 1))."""
+    from scipy.special import gammaincinv
+
+    cols = design_columns(settings, method)
+    nominal = np.array([k.weight for k in method.subindices])
+    n = len(u)
+    weights = np.tile(nominal, (n, 1))
+    if WEIGHTS in cols:
+        uw = u[:, cols[WEIGHTS]]
+        if settings.dirichlet:
+            # Gamma(α·K·share) draws are a Dirichlet once renormalised, and every weighted
+            # mean renormalises; inverse CDF keeps the map deterministic in u (Sobol design)
+            shape = settings.dirichlet * len(nominal) * nominal / nominal.sum()
+            weights = gammaincinv(shape, uw)
+        else:
+            weights = nominal * (1 - settings.weights + 2 * settings.weights * uw)
+
+    def pick(name: str, count: int) -> np.ndarray:
+        if name not in cols:
+            return np.zeros(n, int)
+        return np.minimum((u[:, cols[name][0]] * count).astype(int), count - 1)
+
+    excluded = pick(EXCLUDE, len(nominal) + 1) - 1
+    rows = np.flatnonzero(excluded >= 0)
+    weights[rows, excluded[rows]] = 0.0
+    return Draws(weights, pick(NORMALIZATION, len(settings.normalization)),
+                 pick(AGGREGATION, len(settings.aggregation)),
+                 pick(MIN_RESPONSES, len(settings.min_responses)), excluded)
+
+
+def evaluate(scores: Scores, settings: Settings, draws: Draws) -> tuple[np.ndarray, np.ndarray]:
+    """Rounding keys (NaN = not ranked) and ranks (0 = not ranked), both runs × units."""
+    method, uv = scores.method, scores.values
+    n_runs = len(draws.normalization)
+    keys = np.full((n_runs, len(scores.survey.units)), np.nan)
+    sizes = (len(settings.normalization), len(settings.aggregation),
+             len(settings.min_responses))
+    code = np.ravel_multi_index((draws.normalization, draws.aggregation,
+                                 draws.min_responses), sizes)
+    present, inverse = np.unique(code, return_inverse=True)
+    groups = np.column_stack(np.unravel_index(present, sizes))
+    inverse = inverse.reshape(-1)
+    for plan in scores.plans:
+        if not len(plan.units) or not len(plan.indicators):
+            continue
+        x = uv.values[np.ix_(plan.units, plan.indicators)]
+        responses = uv.responses[plan.units]
+        indicators = [method.indicators[i] for i in plan.indicators]
+        params = {name: norm_params(method, indicators, name=name)
+                  for name in settings.normalization}
+        weights = draws.sub_weights[:, plan.subindices]
+        for g, (ni, ai, mi) in enumerate(groups):
+            runs = np.flatnonzero(inverse == g)
+            eligible = responses >= settings.min_responses[mi]
+            batch = np.where(eligible[:, None], x, np.nan)[None]  # broadcast over the runs
+            result = block_pipeline(batch, plan, method,
+                                    params=params[settings.normalization[ni]],
+                                    composite_how=settings.aggregation[ai],
+                                    sub_weights=weights[runs])
+            keys[np.ix_(runs, plan.units)] = rounding_keys(result.composite, method.decimals)
+    ranks = np.zeros(keys.shape, int)
+    for plan in scores.plans:
+        ranks[:, plan.units] = competition_ranks(keys[:, plan.units])
+    return keys, ranks
+
+
+# --------------------------------------------------------------------------- analyses
+
+@dataclass
+class Sensitivity:
+    """Everything ``ddci sensitivity`` reports. ``ranks``/``keys``: runs × units over the
+    runs summarised (the Monte Carlo runs, or the A and B rows of the Sobol design)."""
+
+    scores: Scores
+    settings: Settings
+    seed: int
+    draws: Draws
+    keys: np.ndarray
+    ranks: np.ndarray
+    evaluations: int
+    indices: dict | None = None
+
+
+def analyse(scores: Scores, settings: Settings, seed: int = 0) -> Sensitivity:
+    """Run the analysis the settings ask for."""
+    if settings.mode == "sobol":
+        return sobol_analysis(scores, settings, seed)
+    return uncertainty_analysis(scores, settings, seed)
+
+
+def uncertainty_analysis(scores: Scores, settings: Settings, seed: int = 0) -> Sensitivity:
+    """N Monte Carlo runs. Run r uses row r of one (N × columns) uniform draw from
+    ``default_rng(SeedSequence(seed))``, so its inputs do not depend on N."""
+    width = sum(len(c) for c in design_columns(settings, scores.method).values())
+    u = np.random.default_rng(np.random.SeedSequence(seed)).random((settings.runs, width))
+    draws = map_draws(u, settings, scores.method)
+    keys, ranks = evaluate(scores, settings, draws)
+    return Sensitivity(scores, settings, seed, draws, keys, ranks, settings.runs)
+
+
+def sobol_analysis(scores: Scores, settings: Settings, seed: int = 0) -> Sensitivity:
+    """Saltelli design on a scrambled Sobol sequence, N base rows, k input groups →
+    N·(k+2) evaluations; output per block: mean |rank − nominal rank| over the units ranked
+    both nominally and in the run."""
+    method = scores.method
+    cols = design_columns(settings, method)
+    width = sum(len(c) for c in cols.values())
+    n, names = settings.runs, list(cols)
+    a, b = base_samples(n, width, seed)
+    draws = map_draws(saltelli_points(a, b, list(cols.values())), settings, method)
+    keys, ranks = evaluate(scores, settings, draws)
+    indices = {}
+    for plan in scores.plans:
+        y = rank_shift(ranks[:, plan.units], scores.rank[plan.units])
+        fa, fb, fab = split_outputs(y, n, len(names))
+        est = sobol_indices(fa, fb, fab, seed=seed)
+        indices[plan.block] = {name: {
+            "first_order": _num(est.first_order[i]), "total": _num(est.total[i]),
+            "first_order_ci": [_num(v) for v in est.first_order_ci[i]],
+            "total_ci": [_num(v) for v in est.total_ci[i]]} for i, name in enumerate(names)}
+    base = _take(draws, slice(0, 2 * n))
+    return Sensitivity(scores, settings, seed, base, keys[:2 * n], ranks[:2 * n],
+                       len(draws.normalization), indices)
+
+
+def rank_shift(ranks: np.ndarray, nominal: np.ndarray) -> np.ndarray:
+    """Mean |rank − nominal rank| per run (runs × units → runs) over the units ranked in
+    both (rank > 0); NaN when there are none."""
+    both = (ranks > 0) & (nominal > 0)
+    total = np.where(both, np.abs(ranks - nominal), 0).sum(axis=-1)
+    count = both.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / count, np.nan)
+
+
+def _take(draws: Draws, rows: slice) -> Draws:
+    return Draws(*(getattr(draws, f)[rows] for f in ("sub_weights", "normalization",
+                                                     "aggregation", "min_responses",
+                                                     "excluded")))
+
+
+def _num(value) -> float | None:
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
+# --------------------------------------------------------------------------- summaries
+
+def unit_summaries(result: Sensitivity) -> list[dict]:
+    """Per unit (``score``'s order): nominal rank, mean, median, 5th and 95th percentile
+    rank over the runs where it is ranked, and the tier probabilities over the runs that
+    use the nominal normalisation (the tier thresholds live on its scale) and rank it."""
+    from ddci_cli.results import tier_label, unit_order
+
+    scores, method = result.scores, result.scores.method
+    ranked = np.where(result.ranks > 0, result.ranks, np.nan)
+    runs_ranked = (result.ranks > 0).sum(axis=0)
+    stats = np.full((4, ranked.shape[1]), np.nan)
+    always = runs_ranked == len(ranked)
+    some = (runs_ranked > 0) & ~always
+    if always.any():  # the common case, and much faster than the NaN-aware functions
+        r = ranked[:, always]
+        stats[:, always] = [r.mean(axis=0), *np.percentile(r, [50, 5, 95], axis=0)]
+    if some.any():
+        r = ranked[:, some]
+        stats[:, some] = [np.nanmean(r, axis=0), *np.nanpercentile(r, [50, 5, 95], axis=0)]
+    tiers = method.tiers_descending()
+    nominal_runs = np.array(result.settings.normalization)[result.draws.normalization] \
+        == method.normalization
+    tier = tier_index(result.keys[nominal_runs], [t.min for t in tiers])
+    # conditional on being ranked: a run that drops the unit (min_responses) says nothing
+    # about its tier; a ranked unit below every tier makes the probabilities sum below 1
+    counted = (result.ranks[nominal_runs] > 0).sum(axis=0)
+    units = []
+    for u in unit_order(scores):
+        probability = {t.label: float((tier[:, u] == k).sum() / counted[u])
+                       for k, t in enumerate(tiers)} if counted[u] else {}
+        units.append({"unit": scores.survey.units[u], "block": scores.survey.unit_blocks[u],
+                      "nominal_rank": int(scores.rank[u]) or None,
+                      "nominal_tier": tier_label(scores, u),
+                      "mean_rank": _num(stats[0, u]), "median_rank": _num(stats[1, u]),
+                      "q05_rank": _num(stats[2, u]), "q95_rank": _num(stats[3, u]),
+                      "tier_probability": probability, "runs_ranked": int(runs_ranked[u])})
+    return units
+
+
+def document(result: Sensitivity) -> dict:
+    """The ``--json`` document of SPEC §8 (plus provenance keys)."""
+    from ddci_cli import __version__
+
+    scores = result.scores
+    survey = scores.survey
+    doc = {"schema_version": 1, "ok": True, "index": scores.method.name,
+           "generated_by": f"ddci {__version__}", "mode": result.settings.mode,
+           "runs": result.settings.runs, "evaluations": result.evaluations,
+           "seed": result.seed, "settings": result.settings.to_dict(),
+           "inputs": [{"path": survey.path, "sha256": survey.sha256, "sheet": survey.sheet,
+                       "header_row": survey.header_row, "rows": survey.rows}],
+           "method": {"path": scores.method.source, "sha256": scores.method.sha256},
+           "units": unit_summaries(result)}
+    if result.indices is not None:
+        doc["indices"] = result.indices
+    doc["problems"] = [p.to_dict() for p in scores.problems]
+    return doc
+
+
+
+# --------------------------------------------------------------------------- command
+
+def run_command(survey_path: Path, method_path: Path, outputs: list[Path], json_out: bool,
+                options, lang: str | None, seed: int, quiet: bool, cli: dict) -> int:
+    """``ddci sensitivity``: resolve settings (method table, then flags), score, analyse,
+    write outputs, render."""
+    from ddci_cli.cli import render
+    from ddci_cli.check import load_method_checked
+    from ddci_cli.pipeline import score
+    from ddci_cli.io.write import check_outputs
+
+    check_outputs(outputs, [survey_path, method_path])
+    method = load_method_checked(method_path, survey_path, options)
+    settings = resolve_settings(method, **cli)
+    problems = settings_problems(method, settings)
+    if problems:
+        raise UsageError("; ".join(f"--{key.replace('_', '-')}: {msg}"
+                                   for key, msg in problems))
+    scores, report = score(survey_path, method, options)
+    result = analyse(scores, settings, seed)
+    doc = document(result)
+    english = (lang or method.language) == "en"
+    write_outputs(result, doc, outputs, seed, lang)
+    if json_out:
+        from ddci_cli.cli.application import emit_json
+
+        emit_json(doc)
+    elif not quiet:
+        render.sensitivity(doc, {b.id: b.label_en if english else b.label
+                                 for b in method.blocks}, english)
+    if not quiet:
+        render.problems(report.problems)
+        for out in outputs:
+            render.message(f"wrote {out}")
+    return 0
+
+
+def flat_rows(doc: dict) -> list[dict]:
+    """One row per unit (.csv, .parquet): rank statistics, then P(tier) per tier label."""
+    labels = list(dict.fromkeys(t for u in doc["units"] for t in u["tier_probability"]))
+    return [{**{k: u[k] for k in ("block", "unit", "nominal_rank", "nominal_tier",
+                                  "mean_rank", "median_rank", "q05_rank", "q95_rank",
+                                  "runs_ranked")},
+             **{f"p_{t}": u["tier_probability"].get(t) for t in labels}} for u in doc["units"]]
+
+
+def write_outputs(result: Sensitivity, doc: dict, outputs: list[Path], seed: int,
+                  lang: str | None) -> None:
+    """.json: the document; .csv/.parquet: one row per unit; .xlsx: the full report with
+    its Sensitivity sheet."""
+    from ddci_cli.report import write_workbook
+    from ddci_cli.io.write import write_formats
+
+    write_formats(outputs, doc, lambda: flat_rows(doc), lambda out: write_workbook(
+        result.scores, out, seed=seed, lang=lang, sensitivity=doc))
