@@ -6,12 +6,48 @@ command modules only when it runs, so ``import ddci_cli.cli`` stays cheap.
 
 from __future__ import annotations
 
+import sys
+
 
 def main() -> None:
-    """Entry point of the ``ddci`` console script."""
+    """Entry point of the ``ddci`` console script.
+
+    ``ddci --version`` and ``ddci --help`` are answered here, without importing typer
+    (which alone takes several times Python's own start-up); everything else goes to the
+    typer application, whose module imports only typer at the top (each command imports
+    what it needs when it runs).
+    """
+    if sys.argv[1:] == ["--version"]:
+        from ddci_cli import __version__
+
+        _answer(f"ddci {__version__}\n")
+    if sys.argv[1:] == ["--help"]:
+        from ddci_cli.cli.quickhelp import application_source, help_text
+
+        source = application_source()
+        if source is not None:
+            _answer(help_text(source))
     from ddci_cli.cli.application import main as run
 
     run()
+
+
+def _answer(text: str) -> None:
+    """Print ``text`` and exit 0; a reader that closed the pipe gives 141 (SPEC §5)."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        sys.exit(141)
+    sys.exit(0)
+
+
+def _silence_stdout() -> None:
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def __getattr__(name: str):

@@ -1,13 +1,16 @@
 """The ``ddci`` command line: parse options, call the library, render the result.
 
 No arithmetic and no file-format knowledge here. Errors become one message and an exit
-code (SPEC §5): 0 done, 1 input problems, 2 usage, 3 internal, 130 Ctrl-C, 141 closed pipe.
+code (SPEC §5): 0 done, 1 input problems, 2 usage, 3 internal, 4 an output could not be
+written, 130 Ctrl-C, 141 closed pipe, 143/129 SIGTERM/SIGHUP (temporaries removed).
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Callable, Optional
@@ -16,10 +19,22 @@ import typer
 
 from ddci_cli import __version__
 
-from ddci_cli.cli import render
-from ddci_cli.errors import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PIPE, EXIT_USAGE, DdciError,
-                     InputError, UsageError)
-from ddci_cli.pipeline import ReadOptions
+from ddci_cli.errors import (EXIT_HANGUP, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OUTPUT,
+                             EXIT_PIPE, EXIT_TERMINATED, EXIT_USAGE, DdciError, InputError,
+                             UsageError)
+
+
+class _Render:
+    """``render`` imported when first used: it brings rich, numpy and pandas, which printing
+    the help or the version does not need (SPEC: ``ddci --help`` answers at once)."""
+
+    def __getattr__(self, name: str):
+        from ddci_cli.cli import render as module
+
+        return getattr(module, name)
+
+
+render = _Render()
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="DDCI/PCI competitiveness index analytics: score, check, compare.")
@@ -43,15 +58,37 @@ Debug = Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")
 NoProgress = Annotated[bool, typer.Option(help="No progress bars.")]
 
 
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwinds like Ctrl-C, so temporaries are removed."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.exit_code = EXIT_TERMINATED if signum == signal.SIGTERM else EXIT_HANGUP
+
+
+def _on_signal(signum, frame) -> None:
+    raise Terminated(signum)
+
+
+def install_signal_handlers() -> None:
+    """SIGTERM and SIGHUP raise :class:`Terminated` (exit 143/129 after clean-up)."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _on_signal)
+
+
 class Run:
-    """Common behaviour of every command: error handling, JSON errors, quiet mode."""
+    """Common behaviour of every command: error handling, JSON errors, quiet mode, and
+    outputs that appear together at the end or not at all."""
 
     def __init__(self, json_out: bool = False, quiet: bool = False, debug: bool = False):
         self.json_out, self.quiet, self.debug = json_out, quiet, debug
 
     def __call__(self, body: Callable[[], int | None]) -> None:
+        from ddci_cli.io.write import all_or_nothing
+
         try:
-            code = body() or 0
+            with all_or_nothing():
+                code = body() or 0
         except InputError as exc:
             code = self._input_error(exc)
         except DdciError as exc:
@@ -60,9 +97,11 @@ class Run:
         except KeyboardInterrupt:  # typer would turn it into a silent exit 130
             render.message("Interrupted; no output was written.")
             code = EXIT_INTERRUPTED
-        except BrokenPipeError:  # typer would exit 1; SPEC §5 says 141, quietly
-            _silence_stdout()
-            code = EXIT_PIPE
+        except Terminated as exc:
+            render.message("Terminated; no output was written.")
+            code = exc.exit_code
+        except OSError as exc:  # typer would exit 1 on a closed pipe; SPEC §5 says 141
+            code = stream_error(exc)
         raise typer.Exit(code)
 
     def _input_error(self, exc: InputError) -> int:
@@ -78,13 +117,33 @@ class Run:
         return exc.exit_code
 
 
+def stream_error(exc: OSError) -> int:
+    """The exit code of a failed write outside an output file: 141 quietly when the reader
+    of stdout went away, else 4 with the system's reason (stdout on a full disk, /dev/full)."""
+    _silence_stdout()
+    if isinstance(exc, BrokenPipeError) or exc.errno == errno.EPIPE:
+        return EXIT_PIPE
+    reason = exc.strerror or str(exc)
+    if exc.filename:
+        render.message(f"Error: {exc.filename}: {reason}")
+    else:
+        render.message(f"Error: cannot write to standard output: {reason}; check the disk or "
+                       "the place the output is redirected to")
+    return EXIT_OUTPUT
+
+
 def emit_json(document) -> None:
-    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False))
+    """One JSON document on stdout; C1 controls and bidi overrides from the data are written
+    as \\uXXXX escapes (the same JSON value) so a terminal showing it interprets none."""
+    text = json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False)
+    sys.stdout.write(render.json_safe(text))
     sys.stdout.write("\n")
     sys.stdout.flush()
 
 
-def read_options(sheet, header_row, encoding, delimiter, lenient, strict) -> ReadOptions:
+def read_options(sheet, header_row, encoding, delimiter, lenient, strict):
+    from ddci_cli.pipeline import ReadOptions
+
     if lenient and strict:
         raise UsageError("--lenient and --strict cannot be used together")
     sheet_value = int(sheet) if sheet and sheet.strip().isdigit() else sheet
@@ -296,23 +355,31 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version,
 def main() -> None:
     """Console entry point: maps every failure to an exit code, never a stray traceback."""
     debug = "--debug" in sys.argv
+    install_signal_handlers()
     try:
         code = app(standalone_mode=False)
     except KeyboardInterrupt:
         render.message("Interrupted; no output was written.")
         code = EXIT_INTERRUPTED
-    except BrokenPipeError:
-        _silence_stdout()
-        code = EXIT_PIPE
+    except Terminated as exc:
+        render.message("Terminated; no output was written.")
+        code = exc.exit_code
+    except OSError as exc:
+        code = stream_error(exc)
     except typer.Exit as exc:  # raised inside commands
         code = exc.exit_code
+    except SystemExit as exc:
+        # click exits 1 when stdout's reader has gone (`ddci --help | true`): that is 141
+        pipe = isinstance(exc.__context__, OSError) and exc.__context__.errno == errno.EPIPE
+        code = EXIT_PIPE if pipe else exc.code
+        if pipe:
+            _silence_stdout()
     except Exception as exc:  # click usage errors and genuine bugs
         code = _unexpected(exc, debug)
     try:
         sys.stdout.flush()
-    except BrokenPipeError:
-        _silence_stdout()
-        code = EXIT_PIPE
+    except OSError as exc:
+        code = stream_error(exc)
     sys.exit(code or 0)
 
 
@@ -334,5 +401,9 @@ def _unexpected(exc: Exception, debug: bool) -> int:
 
 
 def _silence_stdout() -> None:
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    """Point stdout at /dev/null so the flush at exit fails no second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (tests capture it)
+        pass
