@@ -341,6 +341,10 @@ def test_diagnostics_missing_rate_by_hand(case):
     assert rates["i4"][:2] == (16, 17)
 
 
+STRONG_VI = "Chỉ tiêu mạnh nhất (trên trung bình khối, tối đa ba)"
+WEAK_VI = "Chỉ tiêu yếu nhất (dưới trung bình khối, tối đa ba)"
+
+
 def test_scorecard_strongest_and_weakest(case, ddci):
     folder, survey, method, _ = case
     doc = ddci.score(survey, method)
@@ -349,18 +353,64 @@ def test_scorecard_strongest_and_weakest(case, ddci):
     means = {i: np.mean([u["indicators"][i]["score"] for u in block_a
                          if u["indicators"][i]["score"] is not None])
              for i in ("i1", "i2", "i3", "i4")}
-    unit = next(u for u in block_a if u["unit"] == PHONE)
-    diff = {i: unit["indicators"][i]["score"] - means[i] for i in means}
-    order = sorted(diff, key=lambda i: -diff[i])
-    labels = {"i1": "i1", "i2": "i2", "i3": "i3", "i4": "i4"}   # indicators have no label
+    for name in (PHONE, LONG_1):
+        unit = next(u for u in block_a if u["unit"] == name)
+        diff = {i: unit["indicators"][i]["score"] - means[i] for i in means}
+        above = sorted((i for i in diff if diff[i] > 0), key=lambda i: -diff[i])[:3]
+        below = sorted((i for i in diff if diff[i] < 0), key=lambda i: diff[i])[:3]
+        ws = next(wb[n] for n in wb.sheetnames if wb[n]["A1"].value == name)
+        strong, weak = _card_list(ws, STRONG_VI), _card_list(ws, WEAK_VI)
+        assert [r[0] for r in strong] == above         # indicators have no label: ids
+        assert [r[0] for r in weak] == below
+        assert [r[5] for r in strong + weak] == pytest.approx([diff[i] for i in above + below])
+    # PHONE is below the block mean everywhere: no "strongest" at all, never a negative one
     ws = next(wb[n] for n in wb.sheetnames if wb[n]["A1"].value == PHONE)
     texts = [c.value for c in ws["A"]]
-    strong = texts.index("Ba chỉ tiêu mạnh nhất (so với khối)")
-    weak = texts.index("Ba chỉ tiêu yếu nhất (so với khối)")
-    assert texts[strong + 2:strong + 4] == [labels[i] for i in order[:2]]
-    assert texts[weak + 2:weak + 4] == [labels[i] for i in order[::-1][:2]]
-    diffs = [ws.cell(row=strong + 3, column=5).value, ws.cell(row=weak + 3, column=5).value]
-    assert diffs == pytest.approx([diff[order[0]], diff[order[-1]]])
+    assert "Không có chỉ tiêu nào trên trung bình khối." in texts
+
+
+def _card_list(ws, heading):
+    """Rows (label, value, score, mean, best, difference) under a scorecard heading."""
+    texts = [c.value for c in ws["A"]]
+    row = texts.index(heading) + 3                 # heading, header, first data row
+    out = []
+    while isinstance(ws.cell(row=row, column=6).value, (int, float)):
+        out.append(tuple(ws.cell(row=row, column=c).value for c in range(1, 7)))
+        row += 1
+    return out
+
+
+@pytest.mark.parametrize("year", [2023, 2024])
+def test_scorecards_of_the_samples_are_on_the_right_side(year):
+    """Every unit of both sample years: strongest strictly above the block mean, weakest
+    strictly below, as many as there are (up to 3), and each row's unit value in its own
+    unit (a share as "37.2 %", a mean as "3.9 / 5") beside the score."""
+    scores, _ = score(SAMPLES / f"ddci_haiphong_{year}.xlsx",
+                      SAMPLES / f"ddci_haiphong_{year}.toml")
+    wb = build_workbook(scores, scorecards=True, lang="en", now=NOW, command="x")
+    method, checked = scores.method, 0
+    by_label = {ind.label_en or ind.label: ind for ind in method.indicators}
+    for plan in scores.plans:
+        ok = [u for u in plan.units if scores.status[u] == "ok"]
+        mean = np.nanmean(scores.scores[np.ix_(ok, plan.indicators)], axis=0)
+        for u in ok:
+            diff = scores.scores[u, plan.indicators] - mean
+            ws = next(wb[n] for n in wb.sheetnames if wb[n]["A1"].value == scores.survey.units[u])
+            strong = _card_list(ws, "Strongest indicators (above the block mean, up to three)")
+            weak = _card_list(ws, "Weakest indicators (below the block mean, up to three)")
+            assert len(strong) == min(3, int((diff > 1e-9).sum()))
+            assert len(weak) == min(3, int((diff < -1e-9).sum()))
+            assert all(r[5] > 0 for r in strong) and all(r[5] < 0 for r in weak)
+            assert [r[5] for r in strong] == sorted((r[5] for r in strong), reverse=True)
+            for label, value, *_ in strong + weak:
+                ind = by_label[label]
+                i = method.indicators.index(ind)
+                assert value == pytest.approx(scores.values.values[u, i])
+                cell = next(c for c in ws["B"] if c.value == value)
+                expect = '0.0" %"' if ind.statistic == "share" else f'0.0" / {ind.valid[1]:g}"'
+                assert cell.number_format == expect
+            checked += 1
+    assert checked >= 20
 
 
 # ---- languages, optional data, provenance --------------------------------------------

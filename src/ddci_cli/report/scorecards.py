@@ -14,22 +14,35 @@ from ddci_cli.report.style import SERIES
 
 LABEL_WIDTH = 46.0
 NUMBER_WIDTH = 12.5
-CHART_COL = 7                 # G: after the five table columns and a narrow gap
+CHART_COL = 8                 # H: after the six table columns and a narrow gap
 CHART_WIDTH_CM = 14.5
 PICK = 3
+GAP_TOL = 1e-9             # a difference this small (relative) is "at the mean"
 
 
 def strongest_weakest(rep: Report, view: BlockView, u: int) -> tuple[list[int], list[int]]:
     """Positions in ``view.plan.indicators`` of the unit's strongest and weakest
-    indicators: largest and smallest score minus block mean, ties in method order;
-    at most 3 each and never the same indicator in both."""
-    scores = rep.scores.scores[u, view.plan.indicators]
-    diff = scores - view.ind_mean
-    have = [j for j in range(len(diff)) if not np.isnan(diff[j])]
-    k = min(PICK, len(have) // 2) if len(have) < 2 * PICK else PICK
-    strong = sorted(have, key=lambda j: (-diff[j], j))[:k]
-    weak = sorted((j for j in have if j not in strong), key=lambda j: (diff[j], j))[:k]
+    indicators: the largest positive and the most negative differences between its score
+    and the block mean, ties in method order; at most 3 each. An indicator at the block
+    mean (or without a score) is in neither list, so a list may hold fewer than 3."""
+    diff = rep.scores.scores[u, view.plan.indicators] - view.ind_mean
+    tol = GAP_TOL * max(1.0, float(np.nanmax(np.abs(view.ind_mean), initial=1.0)))
+    above = [j for j in range(len(diff)) if diff[j] > tol]
+    below = [j for j in range(len(diff)) if diff[j] < -tol]
+    strong = sorted(above, key=lambda j: (-diff[j], j))[:PICK]
+    weak = sorted(below, key=lambda j: (diff[j], j))[:PICK]
     return strong, weak
+
+
+def value_format(indicator, decimals: int = 1) -> str | None:
+    """Number format showing a unit value in its own unit: a share as ``37.2 %``, a mean
+    on a known answer scale as ``3.9 / 5``; None (the score format) otherwise."""
+    digits = "0." + "0" * decimals if decimals else "0"
+    if indicator.statistic == "share":
+        return f'{digits}" %"'
+    if indicator.valid:
+        return f'{digits}" / {indicator.valid[1]:g}"'
+    return None
 
 
 def scorecard_sheets(wb, rep: Report) -> list[Sheet]:
@@ -42,9 +55,9 @@ def _scorecard(wb, rep: Report, view: BlockView, u: int) -> Sheet:
     sheet = Sheet(wb, rep.sheet_name(name), rep.book, t("page.footer"))
     row = sheet.titles(name, f"{t('title.scorecard')} – {rep.title()}", rep.alert()) + 1
     sheet.width(1, LABEL_WIDTH)
-    for c in range(2, 6):
+    for c in range(2, 7):
         sheet.width(c, NUMBER_WIDTH)
-    sheet.width(6, 2.0)
+    sheet.width(7, 2.0)
     row = _facts(sheet, rep, view, u, row) + 1
     if s.status[u] == INSUFFICIENT:
         sheet.title_rows = 0
@@ -54,10 +67,12 @@ def _scorecard(wb, rep: Report, view: BlockView, u: int) -> Sheet:
     row = _subindex_table(sheet, rep, view, u, row)
     sub_rows = (top + 1, row - 1)
     strong, weak = strongest_weakest(rep, view, u)
-    row = _indicator_table(sheet, rep, view, u, row + 1, t("card.strongest"), strong)
-    row = _indicator_table(sheet, rep, view, u, row + 1, t("card.weakest"), weak)
+    row = _indicator_table(sheet, rep, view, u, row + 1, t("card.strongest"), strong,
+                           t("card.none_above"))
+    row = _indicator_table(sheet, rep, view, u, row + 1, t("card.weakest"), weak,
+                           t("card.none_below"))
     sheet.span(row + 1, 1, t("note.relative"), "subtitle")
-    sheet.last_col = max(sheet.last_col, 6)
+    sheet.last_col = max(sheet.last_col, 7)
     sheet.pages = sheet.finish(fit_height=1)
     _chart(sheet, rep, top, sub_rows, row)
     return sheet
@@ -95,37 +110,48 @@ def _facts(sheet: Sheet, rep: Report, view: BlockView, u: int, row: int) -> int:
 
 def _subindex_table(sheet: Sheet, rep: Report, view: BlockView, u: int, row: int) -> int:
     t, s, method = rep.labels, rep.scores, rep.method
-    sheet.header(row, [t("card.subindices"), t("col.unit_score"), t("col.block_mean"),
+    sheet.header(row, [t("card.subindices"), None, t("col.unit_score"), t("col.block_mean"),
                        t("col.block_best"), t("col.difference")])
     row += 1
     for n, k in enumerate(view.plan.subindices):
-        _against_block(sheet, row, t.of(method.subindices[k]), s.subindices[u, k],
+        _against_block(sheet, row, t.of(method.subindices[k]), None, s.subindices[u, k],
                        view.sub_mean[n], view.sub_best[n])
         row += 1
     return row
 
 
-def _against_block(sheet: Sheet, row: int, label: str, value: float, mean: float,
-                   best: float) -> None:
-    """One row: the unit's score, the block mean and best, and the difference to the mean."""
+def _against_block(sheet: Sheet, row: int, label: str, unit_value: tuple | None,
+                   value: float, mean: float, best: float) -> None:
+    """One row: the unit value in its own unit (``(number, style)`` or None), the unit's
+    score, the block mean and best, and the difference to the mean."""
     sheet.put(row, 1, label, "wrap")
-    sheet.put(row, 2, value, "score_bold")
-    sheet.put(row, 3, mean, "score")
-    sheet.put(row, 4, best, "score")
-    sheet.put(row, 5, value - mean, "signed")
+    if unit_value is None:
+        sheet.put(row, 2, None, "text")
+    else:
+        sheet.put(row, 2, unit_value[0], unit_value[1], measure=False)
+    sheet.put(row, 3, value, "score_bold")
+    sheet.put(row, 4, mean, "score")
+    sheet.put(row, 5, best, "score")
+    sheet.put(row, 6, value - mean, "signed")
 
 
 def _indicator_table(sheet: Sheet, rep: Report, view: BlockView, u: int, row: int,
-                     heading: str, picks: list[int]) -> int:
+                     heading: str, picks: list[int], none: str) -> int:
     t, s = rep.labels, rep.scores
     sheet.span(row, 1, heading, "section")
     row += 1
-    sheet.header(row, [t("col.indicator"), t("col.unit_score"), t("col.block_mean"),
-                       t("col.block_best"), t("col.difference")])
+    if not picks:
+        sheet.span(row, 1, none, "aside")
+        return row + 1
+    sheet.header(row, [t("col.indicator"), t("col.value"), t("col.unit_score"),
+                       t("col.block_mean"), t("col.block_best"), t("col.difference")])
     row += 1
     for j in picks:
         i = view.plan.indicators[j]
-        _against_block(sheet, row, t.of(rep.method.indicators[i]), s.scores[u, i],
+        ind = rep.method.indicators[i]
+        fmt = value_format(ind)
+        style = rep.book.variant("score", fmt) if fmt else "score"
+        _against_block(sheet, row, t.of(ind), (s.values.values[u, i], style), s.scores[u, i],
                        view.ind_mean[j], view.ind_best[j])
         row += 1
     return row
@@ -136,7 +162,7 @@ def _chart(sheet: Sheet, rep: Report, top: int, sub_rows: tuple[int, int], end: 
     dims = sheet.ws.row_dimensions
     height = sum(dims[r].height or 15.0 for r in range(top, end + 1)) * CM_PER_POINT
     chart = profile_chart(sheet.ws, rep.labels("chart.profile"), 1,
-                          [(2, SERIES["unit"]), (3, SERIES["mean"]), (4, SERIES["best"])],
+                          [(3, SERIES["unit"]), (4, SERIES["mean"]), (5, SERIES["best"])],
                           top, sub_rows[0], sub_rows[1], low, high, CHART_WIDTH_CM,
                           max(height, 7.0))
     place(sheet.ws, chart, CHART_COL, top)

@@ -164,6 +164,16 @@ class StyleBook:
     def apply(self, cell, key: str) -> None:
         cell._style = copy(self._arrays[key])
 
+    def variant(self, base: str, number_format: str) -> str:
+        """The key of style ``base`` with another number format (defined on first use),
+        e.g. a unit value shown as ``3.9 / 5`` or ``37.2 %`` but stored as the number."""
+        key = f"{base}|{number_format}"
+        if key not in self._arrays:
+            self._cell._style = copy(self._arrays[base])
+            self._cell.number_format = number_format
+            self._arrays[key] = copy(self._cell._style)
+        return key
+
 
 def text_width(value, style: str) -> float:
     """Column width (Excel character units) that shows ``value`` unclipped. Generous on
