@@ -13,13 +13,17 @@ from typing import Any, Iterable
 
 ERROR = "error"
 WARNING = "warning"
+INFO = "info"  # what was done on the user's behalf (a column matched by prefix); never fails a run
 
 EXIT_OK = 0
 EXIT_INPUT = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
-EXIT_INTERRUPTED = 130
-EXIT_PIPE = 141
+EXIT_OUTPUT = 4          # an output could not be written (permission, full disk, a folder)
+EXIT_HANGUP = 129        # 128 + SIGHUP
+EXIT_INTERRUPTED = 130   # 128 + SIGINT
+EXIT_PIPE = 141          # 128 + SIGPIPE: the reader of stdout went away
+EXIT_TERMINATED = 143    # 128 + SIGTERM
 
 
 @dataclass(frozen=True)
@@ -99,8 +103,10 @@ class ProblemReport:
         return any(p.severity == ERROR for p in self.problems)
 
     def strict(self) -> "ProblemReport":
-        """The same report with every warning made an error (``--strict``)."""
-        return ProblemReport([Problem(**{**asdict(p), "severity": ERROR}) for p in self.problems])
+        """The same report with every warning made an error (``--strict``); info lines
+        stay info."""
+        return ProblemReport([p if p.severity == INFO else
+                              Problem(**{**asdict(p), "severity": ERROR}) for p in self.problems])
 
     def raise_if_errors(self) -> None:
         if self.has_errors:
@@ -146,3 +152,10 @@ class UsageError(DdciError):
     """Wrong use of the command line (exit 2)."""
 
     exit_code = EXIT_USAGE
+
+
+class OutputError(DdciError):
+    """An output could not be written (exit 4); the message names the path and the
+    system's reason."""
+
+    exit_code = EXIT_OUTPUT

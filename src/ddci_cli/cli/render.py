@@ -2,11 +2,17 @@
 
 The only module that imports ``rich``. stdout carries data (tables, JSON); problems and
 messages go to stderr. Colour only on a TTY, and never when ``NO_COLOR`` is set.
+
+Every text that may come from a file (unit names, labels, values, messages quoting them)
+passes through :func:`escape` before it is printed, and reaches rich only as a ``Text``
+(never as markup): a file can neither style the terminal nor move, hide or reorder what it
+shows.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections import defaultdict
 from contextlib import contextmanager
@@ -17,6 +23,38 @@ from ddci_cli.results import tier_label, unit_order
 from ddci_cli.scores import OK, Scores
 
 TERMINAL_CAP = 5  # problems shown per (code, column) group on the terminal
+
+# C0 controls (ESC starts ANSI and OSC-8 sequences, BEL rings), DEL, C1 controls (CSI and
+# OSC in one byte), and the bidi marks, embeddings, overrides and isolates
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
+_UNSAFE_BUT_NEWLINE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_BIDI}]")
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f{_BIDI}]")  # json.dumps escapes C0 itself
+
+
+def _escaped(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape(text: object, newlines: bool = False) -> str:
+    """``text`` as it may be shown on a terminal: each control character, DEL and bidi
+    control becomes a visible escape (ESC → ``\\x1b``, U+202E → ``\\u202e``); with
+    ``newlines`` a line break is kept. Other characters (Vietnamese included) are unchanged."""
+    return (_UNSAFE_BUT_NEWLINE if newlines else _UNSAFE).sub(_escaped, str(text))
+
+
+def json_safe(text: str) -> str:
+    """A JSON text with DEL, C1 controls and bidi controls written as ``\\uXXXX``: the same
+    JSON value, inert on a terminal."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _text(value: object, style: str | None = None):
+    """A rich ``Text``: shown literally, never parsed as markup."""
+    from rich.text import Text
+
+    return Text(escape(value), style=style or "")
 
 
 def _console(stderr: bool = False):
@@ -30,8 +68,8 @@ def _console(stderr: bool = False):
 
 
 def message(text: str) -> None:
-    """One line on stderr (status, warnings summary)."""
-    print(text, file=sys.stderr)
+    """A message on stderr (status, warnings summary), escaped (line breaks kept)."""
+    print(escape(text, newlines=True), file=sys.stderr)
 
 
 def ranking(scores: Scores, english: bool = False) -> None:
@@ -43,7 +81,7 @@ def ranking(scores: Scores, english: bool = False) -> None:
         return
     for plan in scores.plans:
         block = method.block(plan.block)
-        print(f"{method.name} — {block.label_en if english else block.label}")
+        print(escape(f"{method.name} — {block.label_en if english else block.label}"))
         print(f"{'rank':>4}  {'composite':>9}  {'tier':<14} {'n':>5}  "
               + ("≈ next  " if scores.ci else "") + "unit")
         for u in unit_order(scores):
@@ -52,9 +90,10 @@ def ranking(scores: Scores, english: bool = False) -> None:
             rank = str(scores.rank[u]) if scores.rank[u] else "–"
             comp = fmt.format(scores.composite[u]) if scores.status[u] == OK else \
                 scores.status[u]
-            tier = tier_label(scores, u, english) or ""
+            tier = escape(tier_label(scores, u, english) or "")
             print(f"{rank:>4}  {comp:>9}  {tier:<14} {scores.values.responses[u]:>5}  "
-                  + (f"{_tied(scores, u):<6}  " if scores.ci else "") + scores.survey.units[u])
+                  + (f"{_tied(scores, u):<6}  " if scores.ci else "")
+                  + escape(scores.survey.units[u]))
         print()
 
 
@@ -65,7 +104,8 @@ def _rich_ranking(scores: Scores, english: bool, fmt: str) -> None:
     method = scores.method
     for plan in scores.plans:
         block = method.block(plan.block)
-        table = Table(title=f"{method.name} — {block.label_en if english else block.label}",
+        table = Table(title=_text(f"{method.name} — "
+                                  f"{block.label_en if english else block.label}"),
                       title_style="bold")
         for name, just in (("Rank" if english else "Hạng", "right"),
                            ("Unit" if english else "Đơn vị", "left"),
@@ -79,9 +119,10 @@ def _rich_ranking(scores: Scores, english: bool, fmt: str) -> None:
             if scores.survey.unit_blocks[u] != plan.block:
                 continue
             ok = scores.status[u] == OK
-            table.add_row(str(scores.rank[u]) if ok else "–", scores.survey.units[u],
-                          fmt.format(scores.composite[u]) if ok else f"[dim]{scores.status[u]}",
-                          tier_label(scores, u, english) or "",
+            table.add_row(str(scores.rank[u]) if ok else "–", _text(scores.survey.units[u]),
+                          fmt.format(scores.composite[u]) if ok else
+                          _text(scores.status[u], "dim"),
+                          _text(tier_label(scores, u, english) or ""),
                           str(scores.values.responses[u]),
                           *([_tied(scores, u)] if scores.ci else []), style=None if ok else "dim")
         console.print(table)
@@ -114,13 +155,13 @@ def problems(items: Iterable[Problem], cap: int = TERMINAL_CAP) -> None:
                                                   key=lambda kv: kv[0][0] != "error"):
         for p in group[:cap]:
             where = _where(p)
-            print(f"{severity}: [{code}] {p.message}" + (f"  ({where})" if where else ""),
+            print(escape(f"{severity}: [{code}] {p.message}" + (f"  ({where})" if where else "")),
                   file=sys.stderr)
         if len(group) > cap:
             more = len(group) - cap
             where = f" in column {column}" if column else ""
-            print(f"{severity}: …and {more} more like this{where} ({code}); --json lists all",
-                  file=sys.stderr)
+            print(escape(f"{severity}: …and {more} more like this{where} ({code}); --json "
+                         "lists all"), file=sys.stderr)
 
 
 def _where(p: Problem) -> str:
@@ -146,26 +187,27 @@ def change_tables(sections: list[dict]) -> None:
 
         console = _console()
         for sec in sections:
-            table = Table(title=sec["title"], title_style="bold")
+            table = Table(title=_text(sec["title"]), title_style="bold")
             for name, just in sec["columns"]:
-                table.add_column(name, justify=just)
+                table.add_column(_text(name), justify=just)
             for row in sec["rows"]:
-                table.add_row(*[f"[green]{c}" if "▲" in c else f"[red]{c}" if "▼" in c
-                                else c for c in row])
+                table.add_row(*[_text(c, "green" if "▲" in c else "red" if "▼" in c else None)
+                                for c in row])
             console.print(table)
             for note in sec["notes"]:
-                console.print(note, markup=False)
+                console.print(_text(note))
         return
     for sec in sections:
-        print(sec["title"])
-        widths = [max([len(name)] + [len(r[j]) for r in sec["rows"]])
-                  for j, (name, _) in enumerate(sec["columns"])]
-        for row in [[name for name, _ in sec["columns"]], *sec["rows"]]:
+        print(escape(sec["title"]))
+        rows = [[escape(c) for c in row] for row in
+                [[name for name, _ in sec["columns"]], *sec["rows"]]]
+        widths = [max(len(r[j]) for r in rows) for j in range(len(sec["columns"]))]
+        for row in rows:
             cells = [c.rjust(w) if just == "right" else c.ljust(w)
                      for c, w, (_, just) in zip(row, widths, sec["columns"])]
             print("  ".join(cells).rstrip())
         for note in sec["notes"]:
-            print(note)
+            print(escape(note))
         print()
 
 
@@ -176,17 +218,18 @@ def table(title: str, headers: list[str], rows: list[list[str]],
     right = set(right)
     if sys.stdout.isatty():
         from rich.table import Table
-        from rich.text import Text
 
-        out = Table(title=title, title_style="bold")
+        out = Table(title=_text(title), title_style="bold")
         for c, head in enumerate(headers):
-            out.add_column(head, justify="right" if c in right else "left")
+            out.add_column(_text(head), justify="right" if c in right else "left")
         for row in rows:
-            out.add_row(*(Text(cell) for cell in row))  # Text: no markup in unit names
+            out.add_row(*(_text(cell) for cell in row))  # Text: no markup in unit names
         _console().print(out)
         return
+    headers = [escape(h) for h in headers]
+    rows = [[escape(cell) for cell in row] for row in rows]
     widths = [max([len(head)] + [len(r[c]) for r in rows]) for c, head in enumerate(headers)]
-    print(title)
+    print(escape(title))
     for line in [headers, *rows]:
         print("  ".join(cell.rjust(w) if c in right else cell.ljust(w)
                         for c, (cell, w) in enumerate(zip(line, widths))).rstrip())
@@ -261,8 +304,9 @@ def diagnostics(doc: dict, block_labels: dict[str, str], english: bool = False) 
            "weakest item-rest r"], rows, (2, 3, 4, 5, 6))
     for block, c in doc["correlations"].items():
         for p in c["high"]:
-            print(f"{block_labels.get(block, block)}: {p['a']} and {p['b']} correlate at "
-                  f"r = {p['r']:.3f} across units (> 0.9: nearly the same information)")
+            print(escape(f"{block_labels.get(block, block)}: {p['a']} and {p['b']} correlate "
+                         f"at r = {p['r']:.3f} across units (> 0.9: nearly the same "
+                         "information)"))
         for p in c["negative_within"]:
-            print(f"{block_labels.get(block, block)}: {p['a']} and {p['b']} in sub-index "
-                  f"{p['subindex']} correlate negatively (r = {p['r']:.3f})")
+            print(escape(f"{block_labels.get(block, block)}: {p['a']} and {p['b']} in "
+                         f"sub-index {p['subindex']} correlate negatively (r = {p['r']:.3f})"))
