@@ -67,12 +67,19 @@ class Terminated(BaseException):
 
 
 def _on_signal(signum, frame) -> None:
+    # the first one wins: a second SIGTERM must not interrupt the removal of temporaries
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    if signum == signal.SIGINT:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        raise KeyboardInterrupt
     raise Terminated(signum)
 
 
-def install_signal_handlers() -> None:
-    """SIGTERM and SIGHUP raise :class:`Terminated` (exit 143/129 after clean-up)."""
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+def install_signal_handlers(interrupt: bool = False) -> None:
+    """SIGTERM and SIGHUP raise :class:`Terminated` (exit 143/129 after clean-up); with
+    ``interrupt`` (a batch job's process) SIGINT too is taken once, then ignored."""
+    for sig in (signal.SIGTERM, signal.SIGHUP, *([signal.SIGINT] if interrupt else [])):
         signal.signal(sig, _on_signal)
 
 
@@ -185,6 +192,21 @@ def score(survey: Annotated[Path, typer.Argument(help="Survey file.")], method: 
         survey, method, output or [], json_out, read_options(sheet, header_row, encoding,
                                                              delimiter, lenient, strict),
         _lang(lang), seed, bootstrap, quiet, no_progress, scorecards=scorecards, chart=chart))
+
+
+@app.command()
+def explain(survey: Annotated[Path, typer.Argument(help="Survey file.")], method: Method,
+            unit: Annotated[str, typer.Argument(help="The unit's name, as in the ranking.")],
+            json_out: Json = False, sheet: Sheet = None, header_row: HeaderRow = None,
+            encoding: Encoding = None, delimiter: Delimiter = None, lang: Lang = None,
+            lenient: Lenient = False, strict: Strict = False, quiet: Quiet = False,
+            debug: Debug = False) -> None:
+    """Why a unit has its rank: contributions, gaps, and the changes that would move it."""
+    from ddci_cli.cli.explain import run_explain
+
+    Run(json_out, quiet, debug)(lambda: run_explain(
+        survey, method, unit, json_out, read_options(sheet, header_row, encoding, delimiter,
+                                                     lenient, strict), _lang(lang), quiet))
 
 
 @app.command()
@@ -337,6 +359,21 @@ def batch(manifest: Annotated[Path, typer.Argument(help="Manifest (TOML) listing
 
     Run(json_out, quiet, debug)(lambda: run_batch(manifest, since, summary, job or [],
                                                   json_out, quiet))
+
+
+@app.command()
+def units(survey: Annotated[Path, typer.Argument(help="Survey file.")], method: Method,
+          toml: Annotated[bool, typer.Option(
+              "--toml", help="Print a whole [units] table draft (TOML) on stdout.")] = False,
+          json_out: Json = False, sheet: Sheet = None, header_row: HeaderRow = None,
+          encoding: Encoding = None, delimiter: Delimiter = None, quiet: Quiet = False,
+          debug: Debug = False) -> None:
+    """Distinct units with responses and blocks, look-alike spellings, a [units] draft."""
+    from ddci_cli.cli.units import run_units
+
+    Run(json_out, quiet, debug)(lambda: run_units(
+        survey, method, toml, json_out, read_options(sheet, header_row, encoding, delimiter,
+                                                     False, False), quiet))
 
 
 def _version(value: bool) -> None:
