@@ -605,3 +605,23 @@ def test_report_doc_examples_run(ddci, tmp_path, monkeypatch):
     exec(compile(block.replace("data/samples/", samples), "report.md", "exec"), {})
     about = load_workbook(tmp_path / "report.xlsx")["About"]
     assert dt.datetime(2024, 12, 31, 9, 0) in [r[1].value for r in about.iter_rows()]
+
+
+def test_scorecard_explain_section():
+    """Each ranked unit's scorecard carries the ``ddci explain`` what-ifs, with the ranks
+    the analysis found."""
+    from ddci_cli.explain import explain
+
+    scores, _ = score(SAMPLES / "ddci_haiphong_2024.xlsx", SAMPLES / "ddci_haiphong_2024.toml")
+    wb = build_workbook(scores, scorecards=True, lang="en", now=NOW, command="x")
+    u = next(v for v in range(len(scores.status))
+             if scores.status[v] == "ok" and explain(scores, v)["what_if"])
+    doc = explain(scores, u)
+    ws = next(wb[n] for n in wb.sheetnames if wb[n]["A1"].value == scores.survey.units[u])
+    texts = [c.value for c in ws["A"]]
+    start = texts.index("Why this rank, and what would move it") + 1
+    assert any(isinstance(v, str) and v.startswith("Composite ") for v in texts[start:])
+    header = next(r for r in range(start, len(texts) + 1)
+                  if ws.cell(row=r, column=4).value == "New rank")
+    ranks = [ws.cell(row=header + 1 + k, column=4).value for k in range(len(doc["what_if"]))]
+    assert ranks == [w["rank"] for w in doc["what_if"]]

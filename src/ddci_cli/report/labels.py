@@ -153,6 +153,25 @@ LABELS: dict[str, dict[str, str]] = {
     "card.none_below": {"vi": "Không có chỉ tiêu nào dưới trung bình khối.",
                         "en": "No indicator is below the block mean."},
     "card.subindices": {"vi": "Chỉ số thành phần", "en": "Sub-indices"},
+    "card.explain": {"vi": "Vì sao ở hạng này, và điều gì giúp tăng hạng",
+                     "en": "Why this rank, and what would move it"},
+    "card.vs_mean": {"vi": "Điểm tổng hợp {composite} so với trung bình khối {mean} "
+                           "({gap:+.2f}); phần chênh lệch lớn nhất: {parts}.",
+                     "en": "Composite {composite} against the block mean {mean} ({gap:+.2f}); "
+                           "the largest differences: {parts}."},
+    "card.vs_above": {"vi": "Đơn vị xếp ngay trên: {unit} (hạng {rank}), hơn {gap:.2f} điểm.",
+                      "en": "Ranked just above: {unit} (rank {rank}), {gap:.2f} points "
+                            "ahead."},
+    "card.what_if": {"vi": "Thay đổi một giá trị (đến mức một đơn vị khác trong khối đạt "
+                           "được), tính lại toàn bộ:",
+                     "en": "Changing one value (to a level another unit of the block has), "
+                           "fully re-scored:"},
+    "card.no_what_if": {"vi": "Không có thay đổi đơn lẻ nào làm tăng hạng.",
+                        "en": "No single change gains a rank place."},
+    "col.from": {"vi": "Từ", "en": "From"},
+    "col.to": {"vi": "Đến", "en": "To"},
+    "col.new_rank": {"vi": "Hạng mới", "en": "New rank"},
+    "col.new_composite": {"vi": "Điểm mới", "en": "New composite"},
     # diagnostics sections
     "diag.responses": {"vi": "Số phiếu theo đơn vị", "en": "Responses per unit"},
     "diag.missing": {"vi": "Tỷ lệ thiếu theo chỉ tiêu", "en": "Missing rate per indicator"},

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ddci_cli.scores import INSUFFICIENT
+from ddci_cli.explain import explain
+from ddci_cli.scores import INSUFFICIENT, OK
 from ddci_cli.report.context import BlockView, Report
 from ddci_cli.report.layout import Sheet
 from ddci_cli.report.native import CM_PER_POINT, place, profile_chart
@@ -72,6 +73,7 @@ def _scorecard(wb, rep: Report, view: BlockView, u: int) -> Sheet:
     row = _indicator_table(sheet, rep, view, u, row + 1, t("card.weakest"), weak,
                            t("card.none_below"))
     sheet.span(row + 1, 1, t("note.relative"), "subtitle")
+    row = _explain_section(sheet, rep, view, u, row + 3)
     sheet.last_col = max(sheet.last_col, 7)
     sheet.pages = sheet.finish(fit_height=1)
     _chart(sheet, rep, top, sub_rows, row)
@@ -153,6 +155,49 @@ def _indicator_table(sheet: Sheet, rep: Report, view: BlockView, u: int, row: in
         style = rep.book.variant("score", fmt) if fmt else "score"
         _against_block(sheet, row, t.of(ind), (s.values.values[u, i], style), s.scores[u, i],
                        view.ind_mean[j], view.ind_best[j])
+        row += 1
+    return row
+
+
+def _explain_section(sheet: Sheet, rep: Report, view: BlockView, u: int, row: int) -> int:
+    """``ddci explain`` on the page: the gap to the block mean and its largest parts, the
+    unit ranked just above, and up to three single changes with the rank each gives."""
+    t, s = rep.labels, rep.scores
+    if s.status[u] != OK:
+        return row
+    doc = explain(s, u)
+    sheet.span(row, 1, t("card.explain"), "section")
+    digits = f".{rep.method.decimals}f"
+    label = {k.id: t.of(k) for k in rep.method.subindices}
+    gaps = {p["id"]: (p["contribution"] or 0.0) - p["block_mean_contribution"]
+            for p in doc["subindices"]}
+    largest = sorted(gaps, key=lambda k: -abs(gaps[k]))[:3]
+    text = ", ".join(f"{label[k]} {gaps[k]:+.2f}" for k in largest)
+    sheet.span(row + 1, 1, t("card.vs_mean", composite=format(doc["composite"], digits),
+                             mean=format(doc["block_mean"], digits),
+                             gap=doc["composite"] - doc["block_mean"], parts=text), "text")
+    row += 2
+    if doc["above"]:
+        sheet.span(row, 1, t("card.vs_above", **doc["above"]), "text")
+        row += 1
+    if not doc["what_if"]:
+        sheet.span(row, 1, t("card.no_what_if"), "aside")
+        return row + 1
+    sheet.span(row, 1, t("card.what_if"), "text")
+    sheet.header(row + 1, [t("col.indicator"), t("col.from"), t("col.to"), t("col.new_rank"),
+                           t("col.new_composite"), t("col.unit")])
+    row += 2
+    ids = [ind.id for ind in rep.method.indicators]
+    for w in doc["what_if"]:
+        ind = rep.method.indicators[ids.index(w["indicator"])]
+        fmt = value_format(ind)
+        style = rep.book.variant("score", fmt) if fmt else "score"
+        sheet.put(row, 1, t.of(ind), "wrap")
+        sheet.put(row, 2, w["from"], style, measure=False)
+        sheet.put(row, 3, w["to"], style, measure=False)
+        sheet.put(row, 4, w["rank"], "int")
+        sheet.put(row, 5, w["composite"], "score")
+        sheet.put(row, 6, w["level_of"], "wrap")
         row += 1
     return row
 
