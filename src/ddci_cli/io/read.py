@@ -33,6 +33,8 @@ class Grid:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1
     encoding: str | None = None
     columns: dict[str, Any] | None = None  # parquet: name -> array (header is row 1)
+    header: list[str] | None = None        # parquet: every column name of the file
+    row_numbers: Any = None                # parquet: 1-based row of each array entry
     delimiter: str | None = None           # delimited files: the delimiter used
     problems: list[Problem] = field(default_factory=list)  # warnings found while reading
     formula_blanks: list[tuple[int, int]] = field(default_factory=list)  # 0-based (row, col)
@@ -130,9 +132,11 @@ def sheet_names(path: Path) -> list[str]:
 
 
 def read_grid(path: Path, sheet: str | int | None = None, *, encoding: str | None = None,
-              delimiter: str | None = None, report: ProblemReport | None = None) -> Grid:
+              delimiter: str | None = None, report: ProblemReport | None = None,
+              wanted: dict[str, str] | None = None) -> Grid:
     """Read one sheet (or the whole delimited/parquet file) as a :class:`Grid`; warnings
-    found while reading go to ``report`` as well as ``grid.problems``."""
+    found while reading go to ``report`` as well as ``grid.problems``. ``wanted`` (column
+    name → the method key naming it): of a Parquet file, read only those columns."""
     suffix = path.suffix.lower()
     _check_exists(path)
     if suffix in SPREADSHEET:
@@ -141,7 +145,7 @@ def read_grid(path: Path, sheet: str | int | None = None, *, encoding: str | Non
     elif suffix in DELIMITED:
         grid = _read_delimited(path, encoding, delimiter)
     elif suffix == ".parquet":
-        grid = _read_parquet(path)
+        grid = _read_parquet(path, wanted)
     else:
         raise InputError(f"cannot read '{suffix or path.name}' files; use .xlsx, .xlsm, .xls, "
                          ".ods, .csv, .tsv or .parquet", code="unsupported_format",
@@ -263,25 +267,13 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def _read_parquet(path: Path) -> Grid:
-    import pyarrow.parquet as pq
+def _read_parquet(path: Path, wanted: dict[str, str] | None) -> Grid:
+    from ddci_cli.io.parquet import read_parquet
 
-    if not path.stat().st_size:
-        raise InputError(f"{path.name} is empty (0 bytes)", code="empty_file", file=str(path))
-    try:
-        table = pq.read_table(path)
-    except Exception as exc:
-        raise InputError(f"cannot read {path.name} as Parquet ({_short(exc)}); the file is "
-                         "damaged or not Parquet: export it again", code="not_a_workbook",
-                         file=str(path)) from None
-    columns = {}
-    for name in table.column_names:
-        col = table.column(name)
-        try:
-            columns[str(name)] = col.to_numpy(zero_copy_only=False)
-        except Exception:  # nested or mixed types: plain Python values
-            columns[str(name)] = col.to_pylist()
-    return Grid(str(path), None, [list(columns)], columns=columns)
+    found = read_parquet(path, wanted)
+    return Grid(str(path), None, [list(found["header"])], columns=found["columns"],
+                header=found["header"], row_numbers=found["row_numbers"],
+                problems=found["problems"])
 
 
 def _short(exc: BaseException) -> str:

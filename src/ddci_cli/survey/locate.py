@@ -65,7 +65,7 @@ def load_table(path: Path, wanted: dict[str, str], unit_column: str, *,
 def _pick_grid(path: Path, wanted, unit_column, sheet, header_row, encoding, delimiter):
     """The grid to use: the named sheet, else the first sheet whose header is found."""
     if path.suffix.lower() not in SPREADSHEET:
-        grid = read_grid(path, sheet, encoding=encoding, delimiter=delimiter)
+        grid = read_grid(path, sheet, encoding=encoding, delimiter=delimiter, wanted=wanted)
         return grid, _as_object_array(grid.rows)
     book = open_book(path)
     if sheet is not None or header_row:
@@ -316,12 +316,17 @@ def _parquet_table(grid: Grid, wanted: dict[str, str], report: ProblemReport) ->
     columns = {}
     for name, keypath in wanted.items():
         source = by_key.get(match_key(name))
+        if source is not None and grid.columns[source] is None:
+            continue  # there, but unreadable (a nested column): reported by the reader
         if source is None:
             report.error("missing_column", f"the survey has no column '{name}' (named by "
-                         f"{keypath}); it has: {', '.join(list(grid.columns)[:30])}",
+                         f"{keypath}); it has: {', '.join(list(grid.header or grid.columns)[:30])}",
                          file=grid.path, row=1, column=name, key=keypath)
         else:
             columns[name] = np.asarray(grid.columns[source])
+    if grid.row_numbers is not None:  # rows blank in every used column are already dropped
+        rows = np.asarray(grid.row_numbers)
+        return Table(grid.path, None, 1, None, columns, rows, len(rows))
     n = len(next(iter(grid.columns.values()))) if grid.columns else 0
     return Table(grid.path, None, 1, None, columns, np.arange(2, n + 2), n)
 

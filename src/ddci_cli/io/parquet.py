@@ -1,0 +1,196 @@
+"""Parquet surveys (SPEC §2 "Files", §5 "Limits").
+
+Only the columns the method uses are read and converted. Before anything is read, the
+row count in the file's metadata is checked against the memory left (a 1.5 MB file may
+declare 40 million rows): ``too_large``, never an out-of-memory kill. The column-name
+rule is the one of every format: two columns equal after NFC, trimming, collapsing
+spaces and case-folding are ``duplicate_column`` when the method uses them. Nested
+columns (struct, list, map) are ``unsupported_column`` when used and ignored otherwise;
+decimal columns are read as numbers; rows blank in every used column are skipped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ddci_cli.errors import InputError, ProblemReport
+
+CELL_BYTES = 48  # peak bytes per used cell while a column becomes answers: the Arrow
+# buffer (≤ 8 B), the numpy column (8 B), the cleaning block and its codes (8 + 8 B), the
+# float result and X (8 + 8 B)
+ROW_BYTES = 3 * 8  # per row beside the columns: row numbers, unit codes, weights
+
+
+def read_parquet(path: Path, wanted: dict[str, str] | None) -> dict[str, Any]:
+    """The used columns of a Parquet survey: ``{"columns", "header", "row_numbers",
+    "problems"}``. ``wanted`` maps column names to the method key naming them (None:
+    every column that is not nested). A column the method uses that cannot be read has
+    the value None in ``columns`` (its problem is in ``problems``)."""
+    import pyarrow.parquet as pq
+
+    if not path.stat().st_size:
+        raise InputError(f"{path.name} is empty (0 bytes)", code="empty_file", file=str(path))
+    try:
+        handle = pq.ParquetFile(path)
+        schema, rows = handle.schema_arrow, handle.metadata.num_rows
+    except Exception as exc:
+        raise _damaged(path, exc) from None
+    header = [str(f.name) for f in schema]
+    problems = ProblemReport()
+    chosen = _choose(path, schema, wanted, problems)
+    readable = {i: header[i] for i in chosen.values() if i is not None}
+    check_rows(path, rows, len(readable))
+    try:
+        table = handle.read(columns=sorted(set(readable.values())), use_threads=False)
+    except Exception as exc:
+        raise _damaged(path, exc) from None
+    # a name the file repeats exactly comes back once per copy, in file order; the first
+    # copy is the one chosen (the others are reported as duplicate_column)
+    first = {}
+    for j, f in enumerate(table.schema):
+        first.setdefault(f.name, j)
+    fields = {i: table.column(first[name]) for i, name in readable.items()}
+    keep = _nonblank_rows(list(fields.values()), table.num_rows)
+    columns: dict[str, Any] = {}
+    for name, i in chosen.items():
+        columns[header[i] if i is not None else name] = \
+            None if i is None else to_numpy(fields[i], keep)
+    numbers = np.arange(2, table.num_rows + 2) if keep is None else np.flatnonzero(keep) + 2
+    return dict(columns=columns, header=header, row_numbers=numbers,
+                problems=problems.problems)
+
+
+def _choose(path: Path, schema, wanted: dict[str, str] | None,
+            problems: ProblemReport) -> dict[str, int | None]:
+    """Name asked for → index of the file column that answers it (None: it cannot be
+    read; its problem is reported). Names the file lacks are left out (the caller says
+    ``missing_column`` with a did-you-mean)."""
+    from ddci_cli.text import match_key
+
+    positions: dict[str, list[int]] = {}
+    for i, f in enumerate(schema):
+        positions.setdefault(match_key(str(f.name)), []).append(i)
+    if wanted is None:
+        return {str(f.name): i for i, f in enumerate(schema)
+                if not _nested(f.type) and positions[match_key(str(f.name))][0] == i}
+    chosen: dict[str, int | None] = {}
+    place = dict(file=str(path), row=1)
+    for name, keypath in wanted.items():
+        found = positions.get(match_key(name), []) or _prefixed(match_key(name), positions)
+        if not found:
+            continue
+        if len(found) > 1:
+            shown = ", ".join(f"'{schema[i].name}' (column {i + 1})" for i in found)
+            problems.error("duplicate_column", f"column '{name}' (named by {keypath}) appears "
+                           f"{len(found)} times in {path.name}: {shown}; rename or delete the "
+                           "extra ones", column=name, key=keypath, **place)
+        kind = schema[found[0]].type
+        if _nested(kind):
+            problems.error("unsupported_column", f"column '{schema[found[0]].name}' of "
+                           f"{path.name} (named by {keypath}) holds nested values ({kind}), "
+                           "not one value per row; export it as a plain column of numbers "
+                           "or text", column=name, key=keypath, value=str(kind), **place)
+            chosen[name] = None
+        else:
+            chosen[name] = found[0]
+    return chosen
+
+
+def _prefixed(key: str, positions: dict[str, list[int]]) -> list[int]:
+    """The one column whose name starts with ``key`` and a space or punctuation (``C1``
+    for ``C1. Thông tin …``, SPEC §2), so it is read; none when several or none do."""
+    import unicodedata
+
+    hits = [found[0] for other, found in positions.items() if other.startswith(key) and
+            len(other) > len(key) and (other[len(key)].isspace() or
+                                       unicodedata.category(other[len(key)]).startswith("P"))]
+    return hits if len(hits) == 1 else []
+
+
+def _nested(kind) -> bool:
+    import pyarrow.types as pt
+
+    return pt.is_nested(kind) or (pt.is_dictionary(kind) and pt.is_nested(kind.value_type))
+
+
+def check_rows(path: Path, rows: int, columns: int) -> None:
+    """Refuse (``too_large``) a file whose declared rows would not fit in the memory left
+    once its used columns are converted, before a byte of it is read."""
+    from ddci_cli.io.memory import available_bytes, describe
+
+    need = rows * (max(columns, 1) * CELL_BYTES + ROW_BYTES)
+    room = available_bytes()
+    if need > room:
+        raise InputError(f"{path.name} declares {rows:,} rows; reading its {columns} used "
+                         f"column(s) would take about {describe(need)} of memory and "
+                         f"{describe(room)} is available. Split the survey (by year or "
+                         "block) or run ddci on a machine with more memory",
+                         code="too_large", file=str(path), value=rows)
+
+
+def _nonblank_rows(columns: list, n: int) -> np.ndarray | None:
+    """True for rows where any used column holds something (not null, NaN or blank
+    text); None when every row does (nothing to drop)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not columns:
+        return None
+    keep = None
+    for col in columns:
+        kind = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
+        if pa.types.is_dictionary(col.type):
+            col = col.cast(kind)
+        mask = pc.is_valid(col)
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            mask = pc.and_(mask, pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(col)), 0))
+        elif pa.types.is_floating(kind):
+            mask = pc.and_(mask, pc.invert(pc.is_nan(col)))
+        keep = mask if keep is None else pc.or_(keep, mask)
+    out = np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool)
+    return None if out.all() else out
+
+
+def to_numpy(col, keep: np.ndarray | None = None) -> np.ndarray:
+    """One Arrow column as the array the cleaning step expects: numbers as float or int
+    (nulls NaN), decimals as float, text as Python strings (nulls None) shared between
+    equal cells, anything else as Python objects. ``keep``: the rows to return."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if keep is not None:
+        col = col.filter(pa.array(keep))
+    if pa.types.is_dictionary(col.type):
+        col = col.cast(col.type.value_type)
+    kind = col.type
+    if pa.types.is_decimal(kind):
+        col = col.cast(pa.float64())  # SPEC §2: a decimal column holds numbers
+    elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        encoded = pc.dictionary_encode(col).combine_chunks()
+        return _decode(encoded)
+    try:
+        return col.to_numpy(zero_copy_only=False)
+    except Exception:  # a type numpy has no equivalent for: plain Python values
+        return np.array(col.to_pylist() + [None], dtype=object)[:-1]
+
+
+def _decode(array) -> np.ndarray:
+    """A dictionary array as an object array: one Python object per distinct value,
+    referenced from every cell that holds it (1M cells of 50 names: 50 strings, where
+    converting cell by cell would make a million)."""
+    values = array.dictionary.to_numpy(zero_copy_only=False)
+    uniques = np.empty(len(values) + 1, dtype=object)
+    uniques[:-1] = values  # the last entry, None, stands for null cells
+    codes = array.indices.to_numpy(zero_copy_only=False)
+    if array.null_count:
+        codes = np.where(np.isnan(codes), len(values), codes)
+    return uniques[codes.astype(np.intp)]
+
+
+def _damaged(path: Path, exc: BaseException) -> InputError:
+    text = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+    return InputError(f"cannot read {path.name} as Parquet ({text}); the file is damaged or "
+                      "not Parquet: export it again", code="not_a_workbook", file=str(path))
