@@ -75,5 +75,5 @@ def run_validate(survey: Path, method_path: Path, json_out: bool, options: ReadO
                    "problems": [p.to_dict() for p in report.problems]})
     if not quiet:
         render.problems(report.problems)
-        render.message(f"{survey}: {render.summary_line(0, len(report.problems))}")
+        render.message(f"{survey}: {render.summary_line(0, len(report.warnings))}")
     return 0

@@ -32,6 +32,10 @@ def weighted_mean(parts: np.ndarray, weights: np.ndarray, how: str,
             out = (np.where(has, parts, 0.0) @ weights) / present
     short = (present <= 0) | (present < min_coverage * total * (1 - COVERAGE_TOL))
     if how == "geometric":
+        # checked after the coverage rule (SPEC §4): a part of a group that coverage drops
+        # enters no mean, so it is no error
+        dropped = (short.astype(float) @ np.swapaxes(weights, -1, -2)) > 0
+        nonpositive = nonpositive & ~dropped  # not in place: weights may carry a batch axis
         short |= (nonpositive.astype(float) @ weights) > 0
     return np.where(short, np.nan, out), nonpositive
 

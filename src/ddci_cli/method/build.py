@@ -11,7 +11,10 @@ from ddci_cli.method.schema import TableReader
 TOP_KEYS = ("index", "input", "normalization", "aggregation", "ranking", "blocks",
             "subindices", "tiers", "units", "weighting", "sensitivity")
 INPUT_KEYS = ("sheet", "unit_column", "block_column", "respondent_column", "weight_column",
-              "missing_codes", "min_responses", "min_indicator_responses", "strict_units")
+              "missing_codes", "min_responses", "min_indicator_responses", "strict_units",
+              "thousands", "decimal_mark")
+THOUSANDS = (".", ",", " ")  # SPEC §2 step 3: Vietnamese grouping 1.500.000, 1,500,000, 1 500 000
+DECIMAL_MARKS = (".", ",")
 SUBINDEX_KEYS = ("id", "label", "label_en", "weight", "blocks", "indicators")
 INDICATOR_KEYS = ("id", "column", "label", "label_en", "direction", "statistic", "valid",
                   "weight", "blocks", "share_of", "share_range", "goalposts", "missing_codes")
@@ -49,6 +52,7 @@ def build_method(doc: dict, r: TableReader) -> Method:
         min_indicator_responses=r.number(inp, "min_indicator_responses", "input", 1,
                                          integer=True, minimum=1),
         strict_units=r.boolean(inp, "strict_units", "input", False),
+        **_separators(inp, r),
         normalization=r.choice(norm, "method", "normalization", NORMALIZATIONS, "minmax"),
         range=r.pair(norm, "range", "normalization", (0.0, 100.0)),
         zscore=r.pair(norm, "zscore", "normalization", (0.0, 1.0), increasing=False),
@@ -86,6 +90,23 @@ def _sheet(inp: dict, r: TableReader) -> Any:
         return value
     r.error("bad_type", "input.sheet", "must be a sheet name or a 1-based index", value)
     return None
+
+
+def _separators(inp: dict, r: TableReader) -> dict[str, str | None]:
+    """``input.thousands`` and ``input.decimal_mark``: how numeric texts are written."""
+    found = {}
+    for key, allowed in (("thousands", THOUSANDS), ("decimal_mark", DECIMAL_MARKS)):
+        value = inp.get(key)
+        if value is not None and value not in allowed:
+            shown = " or ".join(f'"{c}"' for c in allowed)
+            r.error("bad_value", f"input.{key}", f"must be {shown}", value)
+            value = None
+        found[key] = value
+    if found["thousands"] is not None and found["thousands"] == found["decimal_mark"]:
+        r.error("bad_value", "input.decimal_mark", f"cannot be the thousands separator "
+                f"('{found['thousands']}') too; use the other mark", found["decimal_mark"])
+        found["decimal_mark"] = None
+    return found
 
 
 def _blocks(doc: dict, r: TableReader) -> tuple[Block, ...]:
@@ -207,7 +228,47 @@ def _units(doc: dict, r: TableReader, block_ids: tuple[str, ...]) -> tuple[UnitE
         if block is not None and block not in block_ids:
             r.error("unknown_block", f"{path}.block", f"block '{block}' is not declared", block)
         entries.append(UnitEntry(name.strip(), block, r.texts(table, "aliases", path) or ()))
+    _check_unit_names(entries, r)
     return tuple(entries)
+
+
+def _check_unit_names(entries: list[UnitEntry], r: TableReader) -> None:
+    """Every name and alias must lead to one unit (SPEC §2 "Units"): two names equal under
+    the match key, an alias that is another unit's name, or an alias claimed by two units
+    would send evaluations to one of them silently. One pass over the names, one over the
+    aliases: linear in the size of the table."""
+    from ddci_cli.text import match_key
+
+    same = "(names are compared ignoring case, spacing and invisible characters)"
+    owner: dict[str, str] = {}
+    for entry in entries:
+        key = match_key(entry.name)
+        if not key:
+            r.error("bad_value", f'units."{entry.name}"', "a unit name cannot be blank")
+        elif key in owner:
+            r.error("duplicate_unit", f'units."{entry.name}"', f"unit '{entry.name}' and unit "
+                    f"'{owner[key]}' are the same name {same}; keep one of the two tables",
+                    entry.name)
+        else:
+            owner[key] = entry.name
+    claimed: dict[str, str] = {}
+    for entry in entries:
+        path = f'units."{entry.name}".aliases'
+        for alias in entry.aliases:
+            key = match_key(alias)
+            named, first = owner.get(key), claimed.get(key)
+            if not key:
+                r.error("bad_value", path, "an alias cannot be blank", alias)
+            elif named is not None and named != entry.name:
+                r.error("duplicate_alias", path, f"alias '{alias}' of unit '{entry.name}' is "
+                        f"the name of unit '{named}' {same}; remove the alias, or merge the "
+                        "two units into one table", alias)
+            elif first is not None and first != entry.name:
+                r.error("duplicate_alias", path, f"alias '{alias}' is claimed by unit "
+                        f"'{first}' and by unit '{entry.name}'; keep it under one of them",
+                        alias)
+            else:
+                claimed.setdefault(key, entry.name)
 
 
 def _check_cross_rules(m: Method, r: TableReader) -> None:

@@ -104,6 +104,8 @@ class Method:
     subindices: tuple[SubIndex, ...]
     tiers: tuple[Tier, ...]
     units: tuple[UnitEntry, ...]
+    thousands: str | None = None      # input.thousands: ".", "," or " " (None: no grouping)
+    decimal_mark: str | None = None   # input.decimal_mark: "." or "," (None: either)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
     source: str = "method.toml"
     sha256: str | None = None

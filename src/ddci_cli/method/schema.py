@@ -7,6 +7,7 @@ Each getter returns a usable value (the default when the key is wrong) and recor
 from __future__ import annotations
 
 import difflib
+import math
 from typing import Any, Iterable
 
 from ddci_cli.errors import ProblemReport
@@ -66,8 +67,8 @@ class TableReader:
         if value is _MISSING:
             return self._absent(key, path, default)
         kinds = (int,) if integer else (int, float)
-        if isinstance(value, bool) or not isinstance(value, kinds) or value != value:
-            kind = "an integer" if integer else "a number"
+        if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value):
+            kind = "an integer" if integer else "a finite number (not inf or nan)"
             self.error("bad_type", _join(path, key), f"must be {kind}", value)
             return None if default is _MISSING else default
         if positive and not value > 0:
@@ -105,8 +106,8 @@ class TableReader:
             return default
         if (not isinstance(value, list) or len(value) != 2
                 or not all(_is_number(v) for v in value)):
-            self.error("bad_type", _join(path, key), "must be a list of two numbers [a, b]",
-                       value)
+            self.error("bad_type", _join(path, key), "must be a list of two finite numbers "
+                       "[a, b]", value)
             return default
         a, b = float(value[0]), float(value[1])
         if increasing and not a < b:
@@ -119,8 +120,8 @@ class TableReader:
         if value is _MISSING:
             return None
         if not isinstance(value, list) or not value or not all(_is_number(v) for v in value):
-            self.error("bad_type", _join(path, key), "must be a non-empty list of numbers",
-                       value)
+            self.error("bad_type", _join(path, key), "must be a non-empty list of finite "
+                       "numbers", value)
             return None
         return tuple(float(v) for v in value)
 
@@ -151,7 +152,9 @@ class TableReader:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+    """A finite TOML number: ``inf`` and ``nan`` are valid TOML but never a valid setting."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and \
+        math.isfinite(value)
 
 
 def _join(path: str, key: str) -> str:

@@ -14,6 +14,7 @@ import datetime as dt
 import re
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
 from numbers import Number
 
 import numpy as np
@@ -26,9 +27,39 @@ STANDARD_MISSING = {"na", "n/a", "#n/a", "nan", "null"}
 # R, pandas and Stata write small and large numbers (2e-06, 3.6E+05)
 NUMERIC_TEXT = re.compile(r"^[+-]?\d+([.,]\d+)?([eE][+-]?\d+)?$")
 
+# a numeric text that may be a thousands-grouped integer read as a decimal (1.000, 12.500):
+# one separator, exactly three digits after it, 1–3 digits before it not starting with 0
+# (0.125 or 1234.567 cannot be grouped thousands)
+MAYBE_GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2}[.,]\d{3}$")
+SPACES = " \u00a0\u202f"  # a space as thousands separator: plain, no-break, narrow no-break
+
 MISSING = "missing"
 NON_NUMERIC = "non_numeric_value"
 OUT_OF_RANGE = "out_of_range"
+AMBIGUOUS = "ambiguous_separator"
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """How numeric texts are written in a survey (method keys ``input.thousands`` and
+    ``input.decimal_mark``). Neither set: one ``.`` or ``,`` is a decimal mark (SPEC §2)."""
+
+    thousands: str | None = None     # ".", "," or " "
+    decimal_mark: str | None = None  # "." or ","
+
+    @property
+    def declared(self) -> bool:
+        return self.thousands is not None or self.decimal_mark is not None
+
+    @property
+    def decimals(self) -> str:
+        """The characters read as a decimal mark."""
+        if self.decimal_mark:
+            return self.decimal_mark
+        return {".": ",", ",": "."}.get(self.thousands or "", ".,")
+
+
+DEFAULT_FORMAT = NumberFormat()
 
 
 @dataclass
@@ -40,8 +71,9 @@ class CellIssues:
     values: list
 
 
-def parse_number(value) -> float | str:
-    """A float, ``MISSING`` (blank or marker) or ``NON_NUMERIC`` for one cell value."""
+def parse_number(value, fmt: NumberFormat = DEFAULT_FORMAT) -> float | str:
+    """A float, ``MISSING`` (blank or marker) or ``NON_NUMERIC`` for one cell value;
+    numeric text is read as ``fmt`` says. Infinite results (400 nines) are not numbers."""
     if value is None:
         return MISSING
     if isinstance(value, bool) or isinstance(value, (dt.date, dt.time, dt.timedelta)):
@@ -55,15 +87,57 @@ def parse_number(value) -> float | str:
         text = value.strip()
         if not text or text.casefold() in STANDARD_MISSING:
             return MISSING
+        if fmt.declared:
+            return _parse_declared(text, fmt)
         if NUMERIC_TEXT.match(text):
             number = float(text.replace(",", "."))
             return number if abs(number) != float("inf") else NON_NUMERIC  # 400 nines
     return NON_NUMERIC
 
 
+def _parse_declared(text: str, fmt: NumberFormat) -> float | str:
+    """Numeric text under a declared grouping and decimal mark: ``1.500.000`` and ``2,5``
+    with ``thousands = "."``; a group that is not three digits is not a number."""
+    if not _declared_pattern(fmt).match(text):
+        return NON_NUMERIC
+    if fmt.thousands:
+        for ch in SPACES if fmt.thousands == " " else fmt.thousands:
+            text = text.replace(ch, "")
+    number = float(text.replace(",", "."))
+    return number if abs(number) != float("inf") else NON_NUMERIC
+
+
+@lru_cache(maxsize=16)
+def _declared_pattern(fmt: NumberFormat) -> re.Pattern:
+    integer = r"\d+"
+    if fmt.thousands:
+        sep = f"[{SPACES}]" if fmt.thousands == " " else re.escape(fmt.thousands)
+        integer = rf"(?:\d{{1,3}}(?:{sep}\d{{3}})+|\d+)"
+    decimal = f"[{re.escape(fmt.decimals)}]"
+    return re.compile(rf"^[+-]?{integer}(?:{decimal}\d+)?(?:[eE][+-]?\d+)?$")
+
+
+def maybe_grouped(raw) -> bool:
+    """Whether a cell is a numeric text the default reading takes as a decimal but that
+    looks like grouped thousands (``1.000``, ``12.500``)."""
+    return isinstance(raw, str) and ("." in raw or "," in raw) and \
+        MAYBE_GROUPED.match(raw.strip()) is not None
+
+
+def _separated(raw) -> bool:
+    """A numeric text with a separator (``2,5``, ``1.000``): what the ambiguity rule looks at."""
+    if not isinstance(raw, str) or not ("." in raw or "," in raw):
+        return False
+    match = NUMERIC_TEXT.match(raw.strip())
+    return match is not None and match.group(1) is not None
+
+
 def numeric_column(cells: np.ndarray, text_codes: set[str], numeric_codes: set[float],
-                   valid: tuple[float, float] | None) -> tuple[np.ndarray, list[CellIssues]]:
-    """Convert one indicator column to floats with NaN for missing; also return bad cells."""
+                   valid: tuple[float, float] | None, fmt: NumberFormat = DEFAULT_FORMAT
+                   ) -> tuple[np.ndarray, list[CellIssues]]:
+    """Convert one indicator column to floats with NaN for missing; also return bad cells
+    and, under the default reading, an ``AMBIGUOUS`` entry when its separated numeric texts
+    all look like grouped thousands."""
     if cells.dtype.kind in "fiu":
         values = cells.astype(float, copy=True)
         bad_inf = np.isinf(values)
@@ -80,7 +154,7 @@ def numeric_column(cells: np.ndarray, text_codes: set[str], numeric_codes: set[f
         if isinstance(raw, str) and text_codes and match_key(raw) in text_codes:
             parsed[k] = np.nan
             continue
-        parsed[k], non_numeric[k] = _classify(raw)
+        parsed[k], non_numeric[k] = _classify(raw, fmt)
     values, non_numeric_cells = parsed[codes], non_numeric[codes]
     booleans = _booleans(cells, codes, uniques)
     non_numeric_cells[booleans] = True
@@ -89,15 +163,37 @@ def numeric_column(cells: np.ndarray, text_codes: set[str], numeric_codes: set[f
     if non_numeric_cells.any():
         pos = np.flatnonzero(non_numeric_cells)
         issues.append(CellIssues(NON_NUMERIC, pos, [cells[p] for p in pos]))
-    return _finish(values, numeric_codes, valid, cells, issues)
+    values, issues = _finish(values, numeric_codes, valid, cells, issues)
+    if not fmt.declared:
+        issues.extend(_ambiguous_columns(uniques, codes.reshape(-1, 1), [cells]).values())
+    return values, issues
 
 
-def _classify(raw) -> tuple[float, bool]:
+def _classify(raw, fmt: NumberFormat = DEFAULT_FORMAT) -> tuple[float, bool]:
     """(value or NaN, non-numeric?) for one distinct cell value. A boolean stands here for
     the numbers equal to it that factorize filed with it; :func:`_booleans` then marks
     the boolean cells themselves."""
-    number = parse_number(float(raw) if isinstance(raw, bool) else raw)
+    number = parse_number(float(raw) if isinstance(raw, bool) else raw, fmt)
     return (number if isinstance(number, float) else np.nan), number == NON_NUMERIC
+
+
+def _ambiguous_columns(uniques, codes: np.ndarray, columns: list[np.ndarray]
+                       ) -> dict[int, CellIssues]:
+    """Columns (of ``codes``, rows × columns, indices into ``uniques``) whose separated
+    numeric texts are all like ``1.000``: their positions and first such text. Looks at
+    the distinct values only, so a file without such texts pays one pass over them."""
+    grouped = [k for k, u in enumerate(uniques) if maybe_grouped(u)]
+    if not grouped:
+        return {}
+    other = [k for k, u in enumerate(uniques) if _separated(u) and not maybe_grouped(u)]
+    found = {}
+    for j in range(codes.shape[1]):
+        hits = np.isin(codes[:, j], grouped)
+        if not hits.any() or (other and np.isin(codes[:, j], other).any()):
+            continue
+        pos = np.flatnonzero(hits)
+        found[j] = CellIssues(AMBIGUOUS, pos, [columns[j][pos[0]]])
+    return found
 
 
 def _booleans(cells: np.ndarray, codes: np.ndarray, uniques) -> np.ndarray:
@@ -127,7 +223,8 @@ def _addresses(cells: np.ndarray) -> np.ndarray | None:
 
 
 def numeric_columns(columns: list[np.ndarray], text_codes: list[set[str]],
-                    numeric_codes: list[set[float]], valid: list
+                    numeric_codes: list[set[float]], valid: list,
+                    fmt: NumberFormat = DEFAULT_FORMAT
                     ) -> tuple[np.ndarray, list[list[CellIssues]]]:
     """:func:`numeric_column` for several columns of one length: X (rows × columns, NaN
     missing) and each column's bad cells, the same as column by column. Columns of Python
@@ -139,12 +236,14 @@ def numeric_columns(columns: list[np.ndarray], text_codes: list[set[str]],
     block = [i for i, c in enumerate(columns) if c.dtype.kind not in "fiu"]
     for i in sorted(set(range(len(columns))) - set(block)):
         X[:, i], issues[i] = numeric_column(columns[i], text_codes[i], numeric_codes[i],
-                                            valid[i])
+                                            valid[i], fmt)
     if block:
         cells = [columns[i] for i in block]
-        values, wrong = _parse_block(cells, [text_codes[i] for i in block])
+        values, wrong, ambiguous = _parse_block(cells, [text_codes[i] for i in block], fmt)
         found = _finish_block(values, wrong, cells, [numeric_codes[i] for i in block],
                               [valid[i] for i in block])
+        for j, issue in ambiguous.items():
+            found[j].append(issue)
         if len(block) == len(columns):
             X = values
         else:
@@ -154,10 +253,11 @@ def numeric_columns(columns: list[np.ndarray], text_codes: list[set[str]],
     return X, issues
 
 
-def _parse_block(columns: list[np.ndarray], text_codes: list[set[str]]
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """(values, non-numeric mask), both rows × columns, of object columns. A text code
-    that only some columns have is remembered with those columns and applied to them."""
+def _parse_block(columns: list[np.ndarray], text_codes: list[set[str]], fmt: NumberFormat
+                 ) -> tuple[np.ndarray, np.ndarray, dict[int, CellIssues]]:
+    """(values, non-numeric mask), both rows × columns, of object columns, and the columns
+    whose separators are ambiguous. A text code that only some columns have is remembered
+    with those columns and applied to them."""
     n, m = len(columns[0]), len(columns)
     block = np.empty((n, m), dtype=object)
     for j, cells in enumerate(columns):
@@ -175,7 +275,7 @@ def _parse_block(columns: list[np.ndarray], text_codes: list[set[str]]
         key = match_key(raw) if isinstance(raw, str) else None
         if key is not None and key in everywhere:
             continue
-        parsed[k], non_numeric[k] = _classify(raw)
+        parsed[k], non_numeric[k] = _classify(raw, fmt)
         if key is not None and (cols := [j for j, t in enumerate(text_codes) if key in t]):
             some[k] = cols
     values, wrong = parsed[codes].reshape(n, m), non_numeric[codes].reshape(n, m)
@@ -187,7 +287,8 @@ def _parse_block(columns: list[np.ndarray], text_codes: list[set[str]]
             hit = codes[:, j] == k
             values[hit, j] = np.nan
             wrong[hit, j] = False
-    return values, wrong
+    ambiguous = {} if fmt.declared else _ambiguous_columns(uniques, codes, columns)
+    return values, wrong, ambiguous
 
 
 def _finish_block(values: np.ndarray, wrong: np.ndarray, columns: list[np.ndarray],
@@ -232,20 +333,24 @@ def _finish(values: np.ndarray, numeric_codes: set[float], valid, cells: np.ndar
     return values, issues
 
 
-def numeric_values(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Floats for a weight-like column and a mask of cells that are not finite numbers."""
+def numeric_values(cells: np.ndarray, fmt: NumberFormat = DEFAULT_FORMAT
+                   ) -> tuple[np.ndarray, np.ndarray, CellIssues | None]:
+    """Floats for a weight-like column, a mask of cells that are not finite numbers (blank,
+    text, TRUE/FALSE, infinite) and, under the default reading, the ``AMBIGUOUS`` entry
+    when its separated numeric texts all look like grouped thousands."""
     if cells.dtype.kind in "fiu":
         values = cells.astype(float)
-        return values, ~np.isfinite(values)
+        return values, ~np.isfinite(values), None
     codes, uniques = pd.factorize(cells)  # nulls get code -1: the appended NaN
-    parsed = np.array([*(_strict_number(u) for u in uniques), np.nan], dtype=float)
+    # a boolean unique stands for the numbers equal to it filed with it (TRUE first, then
+    # genuine 1s); the boolean cells themselves are marked by _booleans
+    parsed = np.array([*(_classify(u, fmt)[0] for u in uniques), np.nan], dtype=float)
     values = parsed[codes]
-    return values, ~np.isfinite(values)
-
-
-def _strict_number(value) -> float:
-    number = parse_number(value)
-    return number if isinstance(number, float) else np.nan
+    bad = ~np.isfinite(values)
+    bad[_booleans(cells, codes, uniques)] = True
+    ambiguous = None if fmt.declared else \
+        _ambiguous_columns(uniques, codes.reshape(-1, 1), [cells]).get(0)
+    return values, bad, ambiguous
 
 
 def text_codes(codes) -> set[str]:

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ddci_cli.survey.cells import (OUT_OF_RANGE, numeric_columns, numeric_values, number_codes,
-                    text_codes)
+from ddci_cli.survey.cells import (AMBIGUOUS, OUT_OF_RANGE, NumberFormat, numeric_columns,
+                                   numeric_values, number_codes, text_codes)
 from ddci_cli.errors import ProblemReport
 from ddci_cli.method.model import Method
 from ddci_cli.text import display_text, keys_of, match_key
@@ -87,7 +87,7 @@ def _answers(table, method: Method, report: ProblemReport, place: dict,
         [cells for _, _, cells in present],
         [shared_text | text_codes(ind.missing_codes) for _, ind, _ in present],
         [shared_numbers | number_codes(ind.missing_codes) for _, ind, _ in present],
-        [ind.valid for _, ind, _ in present])
+        [ind.valid for _, ind, _ in present], number_format(method))
     if len(present) == len(method.indicators):
         X = values
     else:
@@ -98,7 +98,15 @@ def _answers(table, method: Method, report: ProblemReport, place: dict,
     return X
 
 
+def number_format(method: Method) -> NumberFormat:
+    """How the method says numeric texts are written (input.thousands, input.decimal_mark)."""
+    return NumberFormat(method.thousands, method.decimal_mark)
+
+
 def _report_cells(issue, ind, rows, report: ProblemReport, place: dict, lenient: bool) -> None:
+    if issue.kind == AMBIGUOUS:
+        _report_ambiguous(issue, ind.column, rows, report, place)
+        return
     if lenient:
         what, _ = _explain(issue.kind, issue.values[0], ind)
         report.warning(issue.kind, f"{len(issue.positions)} cell(s) in column '{ind.column}' "
@@ -111,6 +119,23 @@ def _report_cells(issue, ind, rows, report: ProblemReport, place: dict, lenient:
         what, fix = _explain(issue.kind, value, ind)
         report.error(issue.kind, f"row {rows[pos]}, column '{ind.column}': {what}; {fix}",
                      row=int(rows[pos]), column=ind.column, value=value, **place)
+
+
+def _report_ambiguous(issue, column: str, rows, report: ProblemReport, place: dict) -> None:
+    """Warning ``ambiguous_separator``: every separated numeric text of the column has three
+    digits after its one separator, so it may be grouped thousands read as a decimal."""
+    example = str(issue.values[0]).strip()
+    sep = "." if "." in example else ","
+    as_read = float(example.replace(",", "."))
+    grouped = float(example.replace(sep, ""))
+    report.warning(
+        "ambiguous_separator", f"column '{column}': {len(issue.positions)} numeric text(s) "
+        f"such as '{example}' (row {rows[issue.positions[0]]}) have one '{sep}' followed by "
+        f"exactly three digits; they were read with '{sep}' as the decimal mark ({example} = "
+        f"{as_read:g}). If '{sep}' groups thousands here ({example} = {grouped:g}), set "
+        f"thousands = \"{sep}\" under [input] in the method file; if it is a decimal mark, "
+        f"set decimal_mark = \"{sep}\" to say so", row=int(rows[issue.positions[0]]),
+        column=column, value=example, **place)
 
 
 def _explain(kind: str, value, ind) -> tuple[str, str]:
@@ -143,10 +168,13 @@ def _weights(table, method: Method, report: ProblemReport, place: dict) -> np.nd
     cells = table.columns.get(method.weight_column) if method.weight_column else None
     if cells is None:
         return np.ones(n)
-    values, bad = numeric_values(cells)
-    bad |= values < 0
+    values, bad, ambiguous = numeric_values(cells, number_format(method))
+    with np.errstate(invalid="ignore"):
+        bad |= values < 0
+    if ambiguous is not None:
+        _report_ambiguous(ambiguous, method.weight_column, table.row_numbers, report, place)
     for pos in np.flatnonzero(bad):
-        shown = "is blank" if _blank(cells[pos]) else f"{_shown(cells[pos])} is not valid"
+        shown = _weight_fault(cells[pos])
         report.error("bad_weight", f"row {table.row_numbers[pos]}, column "
                      f"'{method.weight_column}': the weight {shown}; a weight must be a finite "
                      "number ≥ 0 (use 0 to drop the row)", row=int(table.row_numbers[pos]),
@@ -175,6 +203,15 @@ def _respondents(table, method: Method, unit_of_row, report: ProblemReport,
                        row=int(table.row_numbers[pos]), column=method.respondent_column,
                        value=keys[pos], **place)
     return codes
+
+
+def _weight_fault(value) -> str:
+    """What is wrong with a bad weight cell, as the message says it."""
+    if _blank(value):
+        return "is blank"
+    if isinstance(value, (bool, np.bool_)):
+        return f"is {'TRUE' if value else 'FALSE'}, a true/false value, not a number"
+    return f"{_shown(value)} is not valid"
 
 
 def _blank(value) -> bool:

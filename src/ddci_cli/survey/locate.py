@@ -9,7 +9,10 @@ and formula cells that carry no saved result.
 
 from __future__ import annotations
 
+import bisect
 import difflib
+import math
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +23,8 @@ from ddci_cli.io.read import SPREADSHEET, Grid, open_book, pick_sheet, read_grid
 from ddci_cli.text import display_text, match_key
 
 HEADER_SEARCH_ROWS = 30
+LIST_CHARS = 300      # a list of header names in a message stops (between names) near this
+SUGGESTED_MISSING = 50  # did-you-mean is worked out for this many missing columns at most
 HINT_SEARCH_ROWS = 1000  # beyond row 30 the header is not used, only suggested
 IDENTITY_KEYS = ("input.unit_column", "input.block_column")  # merged cells fill down
 
@@ -65,9 +70,11 @@ def load_table(path: Path, wanted: dict[str, str], unit_column: str, *,
 def _pick_grid(path: Path, wanted, unit_column, sheet, header_row, encoding, delimiter):
     """The grid to use: the named sheet, else the first sheet whose header is found."""
     if path.suffix.lower() not in SPREADSHEET:
-        grid = read_grid(path, sheet, encoding=encoding, delimiter=delimiter, wanted=wanted)
+        grid = read_grid(path, sheet, encoding=encoding, delimiter=delimiter)
         return grid, _as_object_array(grid.rows)
     book = open_book(path)
+    if isinstance(sheet, int) and not isinstance(sheet, bool):
+        sheet = str(sheet)  # a sheet named "2024" is found by name before index 2024
     if sheet is not None or header_row:
         grid = book.grid(pick_sheet(book.sheet_names, sheet, path))
         return grid, _as_object_array(grid.rows)
@@ -139,7 +146,35 @@ def _is_blank(value) -> bool:
 
 
 def _row_keys(row) -> set[str]:
-    return {match_key(c) for c in row if isinstance(c, str) and c.strip()}
+    """Match keys of a row's header-like cells: texts, and numbers (a header cell ``1``
+    stored as a number matches the column name ``"1"``)."""
+    return {match_key(c) for c in row if _header_like(c)}
+
+
+def _header_like(cell) -> bool:
+    if isinstance(cell, str):
+        return bool(cell.strip())
+    return isinstance(cell, (int, float)) and not isinstance(cell, bool) and math.isfinite(cell)
+
+
+def _prefix_match(key: str, keys: list[str]) -> list[int]:
+    """Indices into ``keys`` (sorted) of the keys that start with ``key`` followed by a space
+    or punctuation (``c1`` → ``c1. thông tin …``, never ``b1`` → ``b10``). Binary search:
+    the keys starting with ``key`` are next to each other in sorted order."""
+    found = []
+    for i in range(bisect.bisect_right(keys, key), len(keys)):
+        if not keys[i].startswith(key):
+            break
+        follow = keys[i][len(key)]
+        if follow.isspace() or unicodedata.category(follow).startswith("P"):
+            found.append(i)
+    return found
+
+
+def _present(key: str, cells: set[str], ordered: list[str]) -> bool:
+    """Whether a header row with keys ``cells`` (also ``ordered``: sorted) has the column
+    named ``key``: equal, or else exactly one header starting with it (SPEC §2)."""
+    return key in cells or len(_prefix_match(key, ordered)) == 1
 
 
 def find_header(obj: np.ndarray, wanted: dict[str, str], unit_column: str, grid: Grid) -> int:
@@ -151,7 +186,8 @@ def find_header(obj: np.ndarray, wanted: dict[str, str], unit_column: str, grid:
         cells = _row_keys(obj[i])
         if unit_key not in cells:
             continue
-        found = keys & cells
+        ordered = sorted(cells)
+        found = {k for k in keys if _present(k, cells, ordered)}
         if found == keys:
             return i
         if len(found) > len(best_found):
@@ -165,8 +201,8 @@ def find_header(obj: np.ndarray, wanted: dict[str, str], unit_column: str, grid:
                          row=row, column=unit_column, key="input.unit_column")
     lacking = sorted(n for n in wanted if match_key(n) not in best_found)
     msg = (f"row {best + 1} of {where} looks like the header but lacks {len(lacking)} of the "
-           f"columns the method names: {', '.join(lacking[:8])}{' …' if len(lacking) > 8 else ''}"
-           "; check the column names in the method file or pass --header-row")
+           f"columns the method names: {quoted_list(lacking)}; check the column names in the "
+           "method file or pass --header-row")
     raise InputError(msg, code="header_not_found", file=grid.path, sheet=grid.sheet,
                      row=best + 1, column=lacking[0] if lacking else None)
 
@@ -213,8 +249,12 @@ def _cut(grid: Grid, obj: np.ndarray, h: int, wanted: dict[str, str], unit_colum
     place = dict(file=grid.path, sheet=grid.sheet)
     columns: dict[str, np.ndarray] = {}
     used: dict[int, str] = {}
+    ordered = sorted(positions)
+    missing = 0
     for name, keypath in wanted.items():
         found = positions.get(match_key(name), [])
+        if not found:
+            found = _by_prefix(name, keypath, ordered, positions, obj[h], h, report, place)
         if len(found) > 1:
             cols = ", ".join(column_letter(j) for j in found)
             report.error("duplicate_column", f"row {h + 1}: column '{name}' (named by "
@@ -222,11 +262,10 @@ def _cut(grid: Grid, obj: np.ndarray, h: int, wanted: dict[str, str], unit_colum
                          "rename or delete the extra ones", row=h + 1, column=name, key=keypath,
                          **place)
         elif not found:
-            heads = ", ".join(display_text(c) for c in obj[h] if not _is_blank(c))
-            close = difflib.get_close_matches(match_key(name), [k for k in header if k],
-                                              n=1, cutoff=0.6)
-            hint = f"; did you mean '{display_text(obj[h][header.index(close[0])])}'?" \
-                if close else f"; header row {h + 1} has: {heads[:300]}"
+            missing += 1
+            heads = [display_text(c) for c in obj[h] if not _is_blank(c)]
+            hint = did_you_mean(name, heads, f"header row {h + 1}",
+                                suggest=missing <= SUGGESTED_MISSING)
             report.error("missing_column", f"row {h + 1}: the header has no column '{name}' "
                          f"(named by {keypath}){hint}", row=h + 1, column=name, key=keypath,
                          **place)
@@ -244,6 +283,65 @@ def _cut(grid: Grid, obj: np.ndarray, h: int, wanted: dict[str, str], unit_colum
         columns = {k: v[rows] for k, v in columns.items()}
     return Table(grid.path, grid.sheet, h + 1, grid.encoding, columns, rows + h + 2,
                  int(len(rows)))
+
+
+def _by_prefix(name: str, keypath: str, ordered: list[str], positions: dict[str, list[int]],
+               header_row, h: int, report: ProblemReport, place: dict) -> list[int]:
+    """The column of the one header that starts with ``name`` and a space or punctuation
+    (``C1`` → ``C1. Thông tin … (1-5)``), with an info line; none when zero or several do."""
+    hits = _prefix_match(match_key(name), ordered)
+    if len(hits) != 1:
+        return []
+    found = positions[ordered[hits[0]]]
+    header = display_text(header_row[found[0]])
+    report.add("column_prefix", f"row {h + 1}: no header is '{name}' (named by {keypath}); "
+               f"used column {column_letter(found[0])} '{header}', the one header that starts "
+               f"with it. Write column = \"{header}\" in the method file to say so exactly",
+               "info", row=h + 1, column=name, key=keypath, value=header, **place)
+    return found
+
+
+def did_you_mean(name: str, heads: list[str], where: str, suggest: bool = True) -> str:
+    """'; did you mean …?' naming the header closest to ``name`` and, when none is close,
+    the headers themselves (each quoted; the list stops between two names)."""
+    if not heads:
+        return f"; {where} has no named columns"
+    best, score = _closest(name, heads) if suggest else (None, 0.0)
+    hint = f"; did you mean '{best}'?" if best is not None else ""
+    if score < 0.6:
+        hint += f" {where[0].upper()}{where[1:]} has: {quoted_list(heads)}"
+    return hint
+
+
+def _closest(name: str, heads: list[str]) -> tuple[str | None, float]:
+    """The header most like ``name`` (difflib ratio of the match keys; a header that
+    starts with the name, or the name with it, counts as close) and its score."""
+    key = match_key(name)
+    best, best_score = None, -1.0
+    for head in dict.fromkeys(heads):
+        other = match_key(head)
+        matcher = difflib.SequenceMatcher(None, key, other)
+        if matcher.real_quick_ratio() <= best_score and not other.startswith(key):
+            continue
+        score = matcher.ratio()
+        if other.startswith(key) or key.startswith(other):
+            score = max(score, 0.6)
+        if score > best_score:
+            best, best_score = head, score
+    return best, best_score
+
+
+def quoted_list(names: list[str], limit: int = LIST_CHARS) -> str:
+    """``'a', 'b', 'c'`` for a message, cut between names (never inside one) once it
+    passes ``limit`` characters, saying how many more there are."""
+    parts, length = [], 0
+    for n, name in enumerate(names):
+        item = f"'{name}'"
+        if parts and length + len(item) > limit:
+            return f"{', '.join(parts)} … and {len(names) - n} more"
+        parts.append(item)
+        length += len(item) + 2
+    return ", ".join(parts)
 
 
 def _check_layout(grid: Grid, h: int, used: dict[int, str], identity: set[str],
@@ -316,17 +414,12 @@ def _parquet_table(grid: Grid, wanted: dict[str, str], report: ProblemReport) ->
     columns = {}
     for name, keypath in wanted.items():
         source = by_key.get(match_key(name))
-        if source is not None and grid.columns[source] is None:
-            continue  # there, but unreadable (a nested column): reported by the reader
         if source is None:
+            hint = did_you_mean(name, [str(c) for c in grid.columns], "the file")
             report.error("missing_column", f"the survey has no column '{name}' (named by "
-                         f"{keypath}); it has: {', '.join(list(grid.header or grid.columns)[:30])}",
-                         file=grid.path, row=1, column=name, key=keypath)
+                         f"{keypath}){hint}", file=grid.path, row=1, column=name, key=keypath)
         else:
             columns[name] = np.asarray(grid.columns[source])
-    if grid.row_numbers is not None:  # rows blank in every used column are already dropped
-        rows = np.asarray(grid.row_numbers)
-        return Table(grid.path, None, 1, None, columns, rows, len(rows))
     n = len(next(iter(grid.columns.values()))) if grid.columns else 0
     return Table(grid.path, None, 1, None, columns, np.arange(2, n + 2), n)
 

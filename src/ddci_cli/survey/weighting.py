@@ -11,6 +11,7 @@ the bootstrap re-rakes every replicate in one call.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,8 +128,9 @@ def _shares(shares: object, path: str, r: TableReader) -> dict[str, float] | Non
             r.error("duplicate_category", key, f'is the same category as "{same}"', category)
             ok = False
         keys[match_key(category)] = category
-        if isinstance(share, bool) or not isinstance(share, (int, float)) or share != share:
-            r.error("bad_type", key, "must be a number (the population share)", share)
+        if isinstance(share, bool) or not isinstance(share, (int, float)) or \
+                not math.isfinite(share):
+            r.error("bad_type", key, "must be a finite number (the population share)", share)
             ok = False
         elif not share > 0:
             r.error("bad_value", key, "must be greater than 0; a category with no population "
