@@ -58,7 +58,12 @@ def write_outputs(scores, document: dict, outputs: list[Path], seed: int,
 
         write_workbook(scores, out, seed=seed, lang=lang, scorecards=scorecards)
 
-    write_formats(outputs, document, lambda: flat_rows(scores), workbook)
+    def pdf(out: Path) -> None:
+        from ddci_cli.report.pdf import write_ranking_pdf
+
+        write_ranking_pdf(scores, out, lang)
+
+    write_formats(outputs, document, lambda: flat_rows(scores), workbook, pdf)
 
 
 def run_validate(survey: Path, method_path: Path, json_out: bool, options: ReadOptions,

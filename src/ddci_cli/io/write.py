@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator
 
 from ddci_cli.errors import OutputError, UsageError
 
-FORMATS = (".xlsx", ".csv", ".json", ".parquet")
+FORMATS = (".xlsx", ".csv", ".json", ".parquet", ".pdf")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 # (temporary, target) pairs written but not yet renamed; None outside all_or_nothing()
@@ -195,20 +195,29 @@ def json_bytes(document: Any) -> bytes:
 
 
 def write_formats(outputs: list[Path], document: Any, rows: Callable[[], list[dict]],
-                  workbook: Callable[[Path], None]) -> None:
+                  workbook: Callable[[Path], None],
+                  pdf: Callable[[Path], None] | None = None) -> None:
     """Write each output in the format of its extension: ``.json`` the document, ``.csv``
     and ``.parquet`` the flat rows (built once, only when asked for), ``.xlsx`` through
-    ``workbook``. The files appear together or not at all."""
+    ``workbook``, ``.pdf`` through ``pdf`` (a usage error where a command has none). The
+    files appear together or not at all."""
     with all_or_nothing():
-        _write_each(outputs, document, rows, workbook)
+        _write_each(outputs, document, rows, workbook, pdf)
 
 
 def _write_each(outputs: list[Path], document: Any, rows: Callable[[], list[dict]],
-                workbook: Callable[[Path], None]) -> None:
+                workbook: Callable[[Path], None],
+                pdf: Callable[[Path], None] | None = None) -> None:
     flat: list[dict] | None = None
     for out in outputs:
         suffix = out.suffix.lower()
-        if suffix == ".json":
+        if suffix == ".pdf":
+            if pdf is None:
+                raise UsageError(f"cannot write {out}: a .pdf output is the one-page ranking "
+                                 "of `ddci score`; this command writes .xlsx, .csv, .json "
+                                 "or .parquet")
+            pdf(out)
+        elif suffix == ".json":
             write_bytes(out, json_bytes(document))
         elif suffix in (".csv", ".parquet"):
             flat = rows() if flat is None else flat
