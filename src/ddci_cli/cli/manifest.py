@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ddci_cli.errors import InputError, ProblemReport
+from ddci_cli.method.model import TomlTooDeep, toml_loads
 from ddci_cli.method.schema import TableReader
 
 COMMANDS = ("score", "compare", "validate")
@@ -72,7 +73,7 @@ def load_manifest(path: str | Path) -> Manifest:
     path = Path(path)
     try:
         text = path.read_bytes().decode("utf-8-sig")
-        doc = tomllib.loads(text)
+        doc = toml_loads(text)
     except FileNotFoundError:
         raise InputError(f"manifest {path} does not exist; check the path",
                          code="file_not_found", file=str(path)) from None
@@ -82,6 +83,9 @@ def load_manifest(path: str | Path) -> Manifest:
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"TOML syntax error in {path.name}: {exc}; fix the line it names",
                          code="manifest_syntax", file=str(path)) from None
+    except TomlTooDeep as exc:
+        raise InputError(f"the manifest {exc}", code="manifest_syntax",
+                         file=str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read manifest {path}: {exc.strerror}",
                          code="file_unreadable", file=str(path)) from None
@@ -208,3 +212,32 @@ def _check_outputs(r: TableReader, jobs: list[Job]) -> None:
                         f"written by job '{written[where]}'; give each output one job",
                         str(out))
             written.setdefault(where, job.name)
+
+
+def check_paths(manifest: Manifest, since: Path | None, summary: Path | None) -> None:
+    """Refuse (usage, exit 2, before any job runs) a job output, state file or summary that
+    would overwrite the manifest, the state file or any job's input (by any spelling, symlink
+    or hard link), and a summary that is also the state file or a job's output."""
+    from ddci_cli.io.write import same_file
+    from ddci_cli.errors import UsageError
+
+    kept: list[tuple[Path, str]] = [(manifest.path, "the manifest")]
+    kept += [(p, f"an input of job '{job.name}'") for job in manifest.jobs for p in job.inputs]
+    state = [(since, "the --since state file"),
+             (since.with_name(since.name + ".lock"), "the --since lock file")] if since else []
+    outputs = [(out, f"an output of job '{job.name}'") for job in manifest.jobs
+               for out in job.outputs]
+    checks = [(out, what, kept + state) for out, what in outputs]
+    if since:
+        checks.append((since, "the --since state file", kept))
+    if summary:
+        checks.append((summary, "the --summary file", kept + state + outputs))
+    for target, what, others in checks:
+        for other, name in others:
+            if same_file(target, other):
+                raise UsageError(f"{what} {target} is {name} ({other}); ddci batch would "
+                                 "overwrite it. Choose another path")
+    for target, what, _ in checks[len(outputs):]:
+        if not target.parent.is_dir():
+            raise UsageError(f"folder {target.parent} of {what} {target} does not exist; "
+                             "create it first")

@@ -152,10 +152,12 @@ def parse_method(data: bytes | str, source: str = "method.toml") -> Method:
     report = ProblemReport()
     try:
         text = raw.decode("utf-8-sig")
-        doc = tomllib.loads(text)
+        doc = toml_loads(text)
     except UnicodeDecodeError as exc:
         raise InputError(f"the method file is not UTF-8 (byte {exc.start}); save it as UTF-8",
                          code="method_encoding", file=source) from None
+    except TomlTooDeep as exc:
+        raise InputError(f"the method file {exc}", code="method_syntax", file=source) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"TOML syntax error: {exc}; fix the line it names",
                          code="method_syntax", file=source) from None
@@ -165,6 +167,34 @@ def parse_method(data: bytes | str, source: str = "method.toml") -> Method:
     report.raise_if_errors()
     return _with(method, source=source, sha256=hashlib.sha256(raw).hexdigest(), text=text,
                  problems=tuple(report.problems))
+
+
+MAX_TOML_DEPTH = 32  # a method file nests 4 levels, a manifest 3; deeper is not a method
+
+
+class TomlTooDeep(ValueError):
+    """A TOML text whose arrays and tables nest deeper than :data:`MAX_TOML_DEPTH`."""
+
+
+def toml_loads(text: str) -> dict[str, Any]:
+    """``tomllib.loads`` that answers a deeply nested text (``a = [[[[…`` 500 levels, which
+    exhausts the parser's recursion) with :class:`TomlTooDeep` instead of a crash."""
+    too_deep = TomlTooDeep(f"nests arrays or tables more than {MAX_TOML_DEPTH} levels deep; "
+                           "look for a run of '[' or '{' that is never closed")
+    try:
+        doc = tomllib.loads(text)
+    except RecursionError:
+        raise too_deep from None
+    stack: list[tuple[Any, int]] = [(doc, 0)]
+    while stack:  # iterative: the checks after this one may recurse over the document
+        value, depth = stack.pop()
+        if depth > MAX_TOML_DEPTH:
+            raise too_deep
+        children = value.values() if isinstance(value, dict) else \
+            value if isinstance(value, list) else ()
+        stack.extend((child, depth + 1) for child in children
+                     if isinstance(child, (dict, list)))
+    return doc
 
 
 def _with(method: Method, **changes: Any) -> Method:
