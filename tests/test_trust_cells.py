@@ -342,9 +342,17 @@ def test_bad_separator_keys(tmp_path, line, key):
 # ---- item 10: headers and sheets -------------------------------------------------------
 
 def test_numeric_header_cell_matches_a_text_column_name(tmp_path, ddci):
-    header = HEADER[:3] + [1, "C1"]
-    doc = ddci.score(xlsx(tmp_path, rows(), header=header), method_file(tmp_path, b1="1"))
-    assert all(u["indicators"]["b1"]["value"] is not None for u in doc["units"])
+    """Questions numbered 1, 2, 3 in the header, stored as numbers: the header row is
+    found and every column is read."""
+    method = tmp_path / "numbers.toml"
+    method.write_text('[input]\nunit_column = "Đơn vị"\n\n[[subindices]]\nid = "s"\n'
+                      + "".join(f'  [[subindices.indicators]]\n  id = "q{k}"\n'
+                                f'  column = "{k}"\n' for k in (1, 2, 3)), encoding="utf-8")
+    body = [[row[1], row[3], row[4], 3] for row in rows()]
+    doc = ddci.score(xlsx(tmp_path, body, header=["Đơn vị", 1, 2.0, 3]), method)
+    assert doc["inputs"][0]["header_row"] == 1
+    assert all(u["indicators"][q]["value"] is not None for u in doc["units"]
+               for q in ("q1", "q2", "q3"))
 
 
 def test_sheet_named_like_a_number_is_found_by_name(tmp_path, ddci):
