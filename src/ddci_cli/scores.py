@@ -12,37 +12,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ddci_cli.core.aggregate import UnitValues, unit_values
-from ddci_cli.survey.clean import Survey
-from ddci_cli.core.compose import membership, weighted_mean
+from ddci_cli.core.block import BlockPlan, BlockResult, block_pipeline, plan_blocks
+from ddci_cli.core.rank import INCOMPLETE, INSUFFICIENT, OK, Ranking, rank_units
 from ddci_cli.errors import Problem, ProblemReport
 from ddci_cli.method.model import Method
-from ddci_cli.core.normalize import NormParams, norm_params, normalize
-from ddci_cli.core.rank import competition_ranks, rounding_keys, tier_index
+from ddci_cli.survey.clean import Survey
 
-OK, INCOMPLETE, INSUFFICIENT = "ok", "incomplete", "insufficient_responses"
-
-
-@dataclass
-class BlockPlan:
-    """Which units, indicators and sub-indices take part in one block, and their weights."""
-
-    block: str
-    units: np.ndarray           # indices into Survey.units
-    indicators: np.ndarray      # indices into Method.indicators
-    subindices: np.ndarray      # indices into Method.subindices
-    ind_weights: np.ndarray     # (block indicators × block sub-indices)
-    sub_weights: np.ndarray     # (block sub-indices × 1)
-    params: NormParams
-
-
-@dataclass
-class BlockResult:
-    scores: np.ndarray          # (..., units, indicators)
-    subindices: np.ndarray      # (..., units, sub-indices)
-    composite: np.ndarray       # (..., units)
-    constant: np.ndarray        # (..., indicators)
-    nonpositive: np.ndarray     # (..., units, indicators) geometric inputs <= 0
-
+__all__ = ["OK", "INCOMPLETE", "INSUFFICIENT", "BlockPlan", "BlockResult", "Scores",
+           "block_pipeline", "plan_blocks", "rank_scores", "score_survey"]
 
 @dataclass
 class Scores:
@@ -64,43 +41,6 @@ class Scores:
     bootstrap: dict | None = None  # replicates, resampling, level (bootstrap.py)
 
 
-def plan_blocks(method: Method, unit_blocks: list[str]) -> list[BlockPlan]:
-    plans = []
-    blocks = np.array(unit_blocks, dtype=object)
-    for block in method.block_ids:
-        subs = [k for k, s in enumerate(method.subindices) if block in s.blocks]
-        inds = [i for i, ind in enumerate(method.indicators)
-                if block in ind.blocks and block in method.subindices[_sub_of(method, i)].blocks]
-        sub_pos = {k: n for n, k in enumerate(subs)}
-        iw = membership([sub_pos[_sub_of(method, i)] for i in inds],
-                        [method.indicators[i].weight for i in inds], len(subs))
-        sw = membership([0] * len(subs), [method.subindices[k].weight for k in subs], 1)
-        plans.append(BlockPlan(block, np.flatnonzero(blocks == block), np.array(inds, int),
-                               np.array(subs, int), iw, sw,
-                               norm_params(method, [method.indicators[i] for i in inds])))
-    return plans
-
-
-def _sub_of(method: Method, i: int) -> int:
-    sid = method.indicators[i].subindex
-    return next(k for k, s in enumerate(method.subindices) if s.id == sid)
-
-
-def block_pipeline(x: np.ndarray, plan: BlockPlan, method: Method, *,
-                   params: NormParams | None = None, composite_how: str | None = None,
-                   sub_weights: np.ndarray | None = None) -> BlockResult:
-    """Scores, sub-indices and composite for one block. ``x``: (..., units, indicators),
-    NaN where a unit has no value or is not eligible. ``sub_weights`` (..., sub-indices)
-    replaces the method's sub-index weights (Monte Carlo)."""
-    scores, constant = normalize(x, params or plan.params)
-    subs, nonpos = weighted_mean(scores, plan.ind_weights, method.subindex_aggregation,
-                                 method.min_coverage)
-    weights = plan.sub_weights if sub_weights is None else sub_weights[..., :, None]
-    comp, _ = weighted_mean(subs, weights, composite_how or method.composite_aggregation,
-                            method.min_coverage)
-    return BlockResult(scores, subs, method.multiplier * comp[..., 0], constant, nonpos)
-
-
 def score_survey(survey: Survey, method: Method, report: ProblemReport) -> Scores:
     """Run the nominal pipeline; problems (warnings, geometric errors) go to ``report``."""
     n_units, n_ind = len(survey.units), len(method.indicators)
@@ -118,17 +58,18 @@ def score_survey(survey: Survey, method: Method, report: ProblemReport) -> Score
     eligible = uv.responses >= method.min_responses
     for plan in plans:
         _score_block(plan, uv, eligible, method, survey, report, scores, subs, composite)
-    status = [OK if eligible[u] and not np.isnan(composite[u]) else INCOMPLETE if eligible[u] else INSUFFICIENT for u in range(n_units)]
-    ok = np.array([s == OK for s in status], bool)
-    keys = np.where(ok, rounding_keys(composite, method.decimals), np.nan)
-    rank = np.zeros(n_units, int)
-    for plan in plans:
-        rank[plan.units] = competition_ranks(keys[plan.units], ok[plan.units])
-    mins = [t.min for t in method.tiers_descending()]
-    tier = np.where(ok, tier_index(keys, mins), -1) if mins else np.full(n_units, -1)
+    ranking = rank_scores(composite, eligible, plans, method)
     _check_eligibility(plans, eligible, survey, method, report)
-    return Scores(method, survey, plans, uv, scores, subs, np.where(ok, composite, np.nan),
-                  keys, rank, tier, status)
+    return Scores(method, survey, plans, uv, scores, subs,
+                  np.where(ranking.ok, composite, np.nan), ranking.keys, ranking.rank,
+                  ranking.tier, ranking.statuses(eligible))
+
+
+def rank_scores(composite: np.ndarray, eligible: np.ndarray, plans: list[BlockPlan],
+                method: Method) -> Ranking:
+    """The ranking rule of ``method`` applied per block to (..., units) composites."""
+    return rank_units(composite, [p.units for p in plans], method.decimals,
+                      [t.min for t in method.tiers_descending()], eligible)
 
 
 def _score_block(plan: BlockPlan, uv: UnitValues, eligible, method: Method, survey: Survey,
@@ -154,6 +95,14 @@ def _score_block(plan: BlockPlan, uv: UnitValues, eligible, method: Method, surv
                      "mean; use a normalisation range with a lower bound above 0 (e.g. "
                      "[1, 100]) or arithmetic aggregation", column=ind.column,
                      value=float(result.scores[u, j]), file=survey.path)
+    for u, k in zip(*np.nonzero(result.nonpositive_sub)):
+        sub = method.subindices[plan.subindices[k]]
+        report.error("nonpositive_geometric", f"unit '{survey.units[units[u]]}', sub-index "
+                     f"'{sub.id}': score {result.subindices[u, k]:g} ≤ 0 cannot enter a "
+                     "geometric composite; use a normalisation range with a lower bound above "
+                     "0 (e.g. [1, 100]) or arithmetic aggregation",
+                     key=f"subindex {sub.id}", value=float(result.subindices[u, k]),
+                     file=survey.path)
     for j in np.flatnonzero(np.isnan(x).all(axis=0)):
         ind = method.indicators[plan.indicators[j]]
         report.warning("empty_indicator", f"indicator '{ind.id}' (column '{ind.column}') has "

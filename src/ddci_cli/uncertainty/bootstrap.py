@@ -23,7 +23,7 @@ import numpy as np
 
 from ddci_cli.core.aggregate import share_transform
 from ddci_cli.errors import UsageError
-from ddci_cli.core.rank import competition_ranks, rounding_keys
+from ddci_cli.core.rank import rank_units
 from ddci_cli.results import unit_order
 from ddci_cli.scores import INSUFFICIENT, OK, Scores, block_pipeline
 from ddci_cli.survey.weighting import (DESIGN_WEIGHT, RakingFrame, prepare, rake, respondent_groups,
@@ -203,9 +203,10 @@ def _score_replicates(values: np.ndarray, scores: Scores, keep_scores: bool):
         if not len(units) or not len(plan.indicators):
             continue
         result = block_pipeline(values[:, units][:, :, plan.indicators], plan, method)
-        comp = np.where(ok[units], result.composite, np.nan)
-        keys = rounding_keys(comp, method.decimals)
-        ranks = competition_ranks(keys, ~np.isnan(comp))
+        ranking = rank_units(result.composite, [np.arange(len(units))], method.decimals,
+                             eligible=ok[units])
+        comp = np.where(ranking.ok, result.composite, np.nan)
+        ranks = ranking.rank
         composite[:, units] = comp
         rank[:, units] = np.where(ranks > 0, ranks, np.nan)
         subs[:, units[:, None], plan.subindices] = result.subindices

@@ -23,7 +23,7 @@ import numpy as np
 from ddci_cli.errors import UsageError
 from ddci_cli.method.model import Method
 from ddci_cli.core.normalize import norm_params
-from ddci_cli.core.rank import competition_ranks, rounding_keys, tier_index
+from ddci_cli.core.rank import rank_units, tier_index
 from ddci_cli.scores import Scores, block_pipeline
 from ddci_cli.method.sensitivity import (AGGREGATION, EXCLUDE, MIN_RESPONSES, NORMALIZATION,
                                    WEIGHTS, Settings, resolve_settings, settings_problems)
@@ -89,7 +89,7 @@ def evaluate(scores: Scores, settings: Settings, draws: Draws) -> tuple[np.ndarr
     """Rounding keys (NaN = not ranked) and ranks (0 = not ranked), both runs × units."""
     method, uv = scores.method, scores.values
     n_runs = len(draws.normalization)
-    keys = np.full((n_runs, len(scores.survey.units)), np.nan)
+    composite = np.full((n_runs, len(scores.survey.units)), np.nan)
     sizes = (len(settings.normalization), len(settings.aggregation),
              len(settings.min_responses))
     code = np.ravel_multi_index((draws.normalization, draws.aggregation,
@@ -114,11 +114,9 @@ def evaluate(scores: Scores, settings: Settings, draws: Draws) -> tuple[np.ndarr
                                     params=params[settings.normalization[ni]],
                                     composite_how=settings.aggregation[ai],
                                     sub_weights=weights[runs])
-            keys[np.ix_(runs, plan.units)] = rounding_keys(result.composite, method.decimals)
-    ranks = np.zeros(keys.shape, int)
-    for plan in scores.plans:
-        ranks[:, plan.units] = competition_ranks(keys[:, plan.units])
-    return keys, ranks
+            composite[np.ix_(runs, plan.units)] = result.composite
+    ranking = rank_units(composite, [p.units for p in scores.plans], method.decimals)
+    return ranking.keys, ranking.rank
 
 
 # --------------------------------------------------------------------------- analyses

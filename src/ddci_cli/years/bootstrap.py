@@ -19,7 +19,7 @@ from dataclasses import replace
 import numpy as np
 
 from ddci_cli.years.compare import Change, Comparison, ancestors
-from ddci_cli.core.rank import competition_ranks, rounding_keys
+from ddci_cli.core.rank import rank_units
 from ddci_cli.scores import OK, Scores
 
 
@@ -85,8 +85,8 @@ def _pooled_replicates(scored: list[Scores], values: list[np.ndarray]):
         r = np.full(comp.shape, np.nan)
         for plan in s.plans:
             if len(plan.units):
-                c = comp[:, plan.units]
-                ranks = competition_ranks(rounding_keys(c, s.method.decimals), ~np.isnan(c))
+                ranks = rank_units(comp[:, plan.units], [np.arange(len(plan.units))],
+                                   s.method.decimals).rank
                 r[:, plan.units] = np.where(ranks > 0, ranks, np.nan)
         composite.append(comp)
         rank.append(r)

@@ -4,9 +4,9 @@ compared year (per block), as Quảng Ninh's DDCI does from 2021.
 Per-year min-max scores say where a unit stands in that year's field; with pooled bounds a
 unit's score moves only when its own unit value moves (or a new extreme appears), so changes
 across years are changes of the unit. Implementation: stack the years' (units × indicators)
-value matrices of a block, normalise the stack with the ordinary ``minmax`` (so constant
-indicators and directions behave exactly as in one year), split it back and run each year's
-block pipeline on the scores with normalisation ``none``. With one year this is ``score``.
+value matrices of a block, fit the ordinary ``minmax`` bounds on the stack (so constant
+indicators and directions behave exactly as in one year), and run each year's block
+pipeline with those fitted bounds. With one year this is ``score``.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from dataclasses import replace
 import numpy as np
 
 from ddci_cli.errors import ProblemReport, UsageError
-from ddci_cli.core.normalize import NormParams, normalize
-from ddci_cli.core.rank import competition_ranks, rounding_keys, tier_index
-from ddci_cli.scores import INCOMPLETE, INSUFFICIENT, OK, Scores, block_pipeline
+from ddci_cli.core.block import block_pipeline
+from ddci_cli.core.normalize import Fitted, NormParams, fit, is_constant
+from ddci_cli.scores import Scores, rank_scores
 
 
 def pooled_scores(scored: list[Scores], report: ProblemReport) -> list[Scores]:
@@ -89,7 +89,8 @@ def _pool_block(block: str, scored: list[Scores], values: list[np.ndarray], out:
     a, b = scored[0].method.range
     params = NormParams("minmax", a, b, 0.0, 1.0, np.array([direction[i] for i in ids], float),
                         np.full(len(ids), np.nan), np.full(len(ids), np.nan))
-    normed, constant = normalize(stack, params)
+    pooled = fit(stack, params)
+    constant = is_constant(pooled)
     for j in np.flatnonzero(constant) if report is not None else ():
         report.warning("constant_indicator", f"indicator '{ids[j]}' has the same value for "
                        f"every unit of block '{block}' in every compared year; every unit "
@@ -99,8 +100,9 @@ def _pool_block(block: str, scored: list[Scores], values: list[np.ndarray], out:
             continue
         s = scored[t]
         cols = [ids.index(s.method.indicators[i].id) for i in plan.indicators]
-        x = normed[..., start:start + len(units), :][..., cols]
-        result = block_pipeline(x, plan, s.method, params=replace(plan.params, method="none"))
+        x = values[t][..., units[:, None], plan.indicators]
+        bounds = Fitted(*(getattr(pooled, f)[..., cols] for f in ("lo", "hi", "mean", "sd", "n")))
+        result = block_pipeline(x, plan, s.method, fitted=bounds)
         o = out[t]
         o["scores"][..., units[:, None], plan.indicators] = result.scores
         o["subs"][..., units[:, None], plan.subindices] = result.subindices
@@ -109,19 +111,10 @@ def _pool_block(block: str, scored: list[Scores], values: list[np.ndarray], out:
 
 def _finish(s: Scores, o: dict) -> Scores:
     """Statuses, rounding keys, ranks and tiers from the pooled composites (SPEC §4)."""
-    method = s.method
-    eligible = s.values.responses >= method.min_responses
-    composite = o["composite"]
-    status = [OK if eligible[u] and not np.isnan(composite[u]) else
-              INCOMPLETE if eligible[u] else INSUFFICIENT for u in range(len(composite))]
-    ok = np.array([st == OK for st in status], bool)
-    keys = np.where(ok, rounding_keys(composite, method.decimals), np.nan)
-    rank = np.zeros(len(composite), int)
-    for plan in s.plans:
-        rank[plan.units] = competition_ranks(keys[plan.units], ok[plan.units])
-    mins = [t.min for t in method.tiers_descending()]
-    tier = np.where(ok, tier_index(keys, mins), -1) if mins else np.full(len(composite), -1)
+    eligible = s.values.responses >= s.method.min_responses
+    ranking = rank_scores(o["composite"], eligible, s.plans, s.method)
     problems = [p for p in s.problems if p.code != "constant_indicator"]
     return replace(s, scores=o["scores"], subindices=o["subs"],
-                   composite=np.where(ok, composite, np.nan), keys=keys, rank=rank, tier=tier,
-                   status=status, problems=problems)
+                   composite=np.where(ranking.ok, o["composite"], np.nan), keys=ranking.keys,
+                   rank=ranking.rank, tier=ranking.tier, status=ranking.statuses(eligible),
+                   problems=problems)
