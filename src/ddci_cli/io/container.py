@@ -4,8 +4,10 @@ Refused: empty files, encrypted workbooks (an OLE container holding ``EncryptedP
 files that are not workbooks whatever their extension, decompression bombs and XML that
 declares entities ("billion laughs"). The zip directory is not trusted: every member is
 inflated here, streaming, with a byte budget, so a member that lies about its size is caught
-after at most its declared size plus one chunk. The same pass sizes each worksheet
-(extent.py) and records formula cells that carry no saved result and cells holding Excel
+after at most its declared size plus one chunk. The budget follows the memory this process may
+still take (memory.py), and counts the reader would reserve memory from are checked
+against it (declared.py): a workbook that cannot fit is ``too_large``, never an abort. The
+same pass sizes each worksheet (extent.py) and records formula cells that carry no saved result and cells holding Excel
 errors: python-calamine reads both as blank: the error texts are put back into the grid (so
 #DIV/0! is a non-numeric answer and #N/A a missing one, as SPEC §2 says) and blank formula
 cells are reported. Both are rare, so a piece of sheet XML is searched for them cell by
@@ -22,9 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ddci_cli.errors import InputError
+from ddci_cli.io import memory
+from ddci_cli.io.declared import root_local_name, shared_strings_problem
 from ddci_cli.io.extent import OdsRows, TagWalk, XlsxExtent
 
-MAX_UNCOMPRESSED = 512 * 1024**2   # bytes a workbook may inflate to, all members together
+# Bytes a workbook may inflate to, all members together. None: as much as the memory left
+# (memory.inflate_budget, a `too_large` beyond it); a number: that fixed budget, beyond
+# which the file is taken for a `decompression_bomb`.
+MAX_UNCOMPRESSED: int | None = None
+MAX_ROOT_TAG = 1024**2             # a shared-string table's <sst …> tag longer than this is damaged
 MAX_RATIO = 250                    # real workbooks inflate 5–30×; bombs 1000× and more
 CHUNK = 1024**2
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -144,7 +152,7 @@ def _scan_zip(path: Path) -> ContainerScan:
         infos = zf.infolist()
         _check_declared(path, infos)
         scan = ContainerScan(_zip_kind(path, zf))
-        budget = MAX_UNCOMPRESSED
+        budget = _budget()
         for info in infos:
             if info.is_dir() or not info.compress_size and not info.file_size:
                 continue
@@ -152,14 +160,29 @@ def _scan_zip(path: Path) -> ContainerScan:
     return scan
 
 
+def _budget() -> int:
+    """Bytes all members may inflate to (see MAX_UNCOMPRESSED)."""
+    return MAX_UNCOMPRESSED if MAX_UNCOMPRESSED is not None else memory.inflate_budget()
+
+
+def _over_budget(path: Path, size: int, budget: int) -> InputError:
+    if MAX_UNCOMPRESSED is not None:
+        return _bomb(path, f"would inflate to more than {memory.describe(budget)}")
+    return too_large(path, f"would inflate to {memory.describe(size)} or more, and this "
+                     f"process has about {memory.describe(budget)} of memory left")
+
+
 def _check_declared(path: Path, infos) -> None:
-    """Refuse what the directory admits to: too big in total, or too compressible."""
+    """Refuse what the directory admits to: too compressible, or too big in total."""
     total = sum(i.file_size for i in infos)
     ratio = max((i.file_size / max(i.compress_size, 1) for i in infos
                  if i.file_size > CHUNK), default=0)
-    if total > MAX_UNCOMPRESSED or ratio > MAX_RATIO:
+    if ratio > MAX_RATIO:
         raise _bomb(path, f"would inflate to {total / 1024**2:,.0f} MB (compression ratio up "
                     f"to {ratio:,.0f}:1)")
+    budget = _budget()
+    if total > budget:
+        raise _over_budget(path, total, budget)
 
 
 def _zip_kind(path: Path, zf: zipfile.ZipFile) -> str:
@@ -204,8 +227,7 @@ def _inflate(path: Path, raw, info: zipfile.ZipInfo, budget: int, scan: Containe
                 raise _bomb(path, f"member {info.filename} declares {info.file_size:,} bytes "
                             "but inflates to more (its zip headers lie)")
             if size > budget:
-                raise _bomb(path, f"would inflate to more than "
-                            f"{MAX_UNCOMPRESSED / 1024**2:,.0f} MB")
+                raise _over_budget(path, size, budget)
             watcher.see(piece)
     if inflater is not None and (rest := inflater.flush()):
         size += len(rest)
@@ -253,10 +275,13 @@ class _Watcher:
         self.prolog = True
         self.prefixed = False  # element names like <x:f> (some writers use a prefix)
         self.kept: list[bytes] = []
+        self.root_tag: bytes | None = None  # a shared-string table's <sst …> start tag
+        self.size = 0
 
     def see(self, piece: bytes) -> None:
         if not self.xml:
             return
+        self.size += len(piece)
         if self.walker is not None:
             self._walk(piece)
             if self.walk:
@@ -273,11 +298,23 @@ class _Watcher:
                                  "'billion laughs' pattern that Excel never writes); refusing "
                                  "to read it. Export the survey again from Excel",
                                  code="unsafe_xml", file=str(self.path))
+            if root and root_local_name(buf[root.start():]) == b"sst":
+                self.root_tag = b""
+                self._root(buf[root.start():])
+        elif self.root_tag is not None and not self.root_tag.endswith(b">"):
+            self._root(piece)
         if self.sheet and (self.extent.see(buf, len(self.tail)) or self.prefixed):
             self._cells(buf, len(self.tail))
         if self.keep:
             self.kept.append(piece)
         self.tail = buf[-self.OVERLAP:]
+
+    def _root(self, text: bytes) -> None:
+        """Collect the <sst …> start tag (which may span pieces) up to its ">"."""
+        end = text.find(b">")
+        self.root_tag += text if end < 0 else text[:end + 1]
+        if len(self.root_tag) > MAX_ROOT_TAG:
+            raise _damaged(self.path, f"{self.name}: a start tag longer than 1 MB")
 
     def _walk(self, piece: bytes) -> None:
         try:
@@ -306,6 +343,10 @@ class _Watcher:
 
     def finish(self) -> bool:
         """Record what was learnt; True when a second, walking pass is needed."""
+        if self.root_tag is not None:
+            why = shared_strings_problem(self.root_tag, self.size)
+            if why:
+                raise too_large(self.path, f"{self.name} {why}")
         if self.name == "xl/workbook.xml":
             self.scan.workbook_xml = b"".join(self.kept)
         elif self.name == "xl/_rels/workbook.xml.rels":
@@ -369,6 +410,13 @@ def _sheet_members(workbook_xml: bytes, rels_xml: bytes) -> dict[str, str]:
 def _damaged(path: Path, detail: str) -> InputError:
     return InputError(f"{path.name} is damaged or incomplete ({detail[:160]}); copy it again "
                       "or re-save it in Excel", code="not_a_workbook", file=str(path))
+
+
+def too_large(path: Path, detail: str) -> InputError:
+    """The problem for a file that cannot fit in the memory this process has left."""
+    return InputError(f"{path.name}: {detail}; refusing to open it rather than run out of "
+                      "memory. If it is a genuine survey, run ddci where more memory is free, "
+                      "or save the survey as CSV or Parquet", code="too_large", file=str(path))
 
 
 def _bomb(path: Path, detail: str) -> InputError:

@@ -16,6 +16,9 @@ import functools
 import re
 import struct
 
+from ddci_cli.io import memory
+from ddci_cli.io.declared import attribute, counts, value
+
 _NS = rb"(?:[\w.-]+:)?"
 MAX_GRID_CELLS = 60_000_000  # rows × columns, however full (~5 GB once read: 80 B a cell)
 SPARSE_FROM = 2_000_000      # above this many, the rectangle must be reasonably full:
@@ -30,12 +33,15 @@ LAST_REFS = re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,9})"')
 XLSX_TAG = re.compile(rb"<(/?)" + _NS + rb"(row|c)((?:[\s/][^>]*)?)>")
 ROW_ATTR = re.compile(rb"""\sr\s*=\s*["']([0-9]+)["']""")
 CELL_ATTR = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]+)([0-9]+)["']""")
-ODS_ITEM = re.compile(rb"<table:table\s([^>]*)>|<table:table-row\b([^>]*?)(/>|>(.*?)"
-                      rb"</table:table-row>)", re.S)
-ODS_CELL = re.compile(rb"<table:(?:covered-)?table-cell\b")
-REPEAT_ROWS = re.compile(rb'number-rows-repeated="([0-9]{1,12})"')
-REPEAT_COLS = re.compile(rb'number-columns-repeated="([0-9]{1,12})"')
-TABLE_NAME = re.compile(rb'table:name="([^"]*)"')
+# OpenDocument elements and attributes under any namespace prefix, attributes in any
+# spelling XML allows (quotes, white space, references: declared.py), so that no way of
+# writing a repeat count escapes the extent.
+ODS_ITEM = re.compile(rb"<" + _NS + rb"table\s([^>]*)>|<" + _NS + rb"table-row\b([^>]*?)"
+                      rb"(/>|>(.*?)</" + _NS + rb"table-row\s*>)", re.S)
+ODS_CELL = re.compile(rb"<" + _NS + rb"(?:covered-)?table-cell\b")
+REPEAT_ROWS = attribute(b"number-rows-repeated")
+REPEAT_COLS = attribute(b"number-columns-repeated")
+TABLE_NAME = attribute(b"name")
 # Patterns for the fast path, in the syntax shared by RE2 and Python's re: a cell tag not
 # opened exactly as <c r="…"; a reference other than capital letters and a row number
 # without leading zero (python-calamine also reads "b7", "B007", r='B7' and r = "B7"); a
@@ -264,17 +270,16 @@ class OdsRows:
     def _table(self, attrs: bytes) -> None:
         self._finish_table()
         found = TABLE_NAME.search(attrs)
-        self.sheet = found.group(1).decode("utf-8", "replace") if found else None
+        self.sheet = value(found).decode("utf-8", "replace") if found else None
 
     def _row(self, attrs: bytes, content: bytes) -> None:
-        repeat = REPEAT_ROWS.search(attrs)
-        n = int(repeat.group(1)) if repeat else 1
+        n = max(counts(REPEAT_ROWS, attrs), default=1)
         self.count += len(ODS_CELL.findall(content))
         last = content.rfind(b"value-type")
         if last >= 0:
             head = content[:content.find(b">", last) + 1]
-            width = len(ODS_CELL.findall(head)) + sum(int(k) - 1 for k in
-                                                      REPEAT_COLS.findall(head))
+            width = len(ODS_CELL.findall(head)) + sum(k - 1 for k in
+                                                      counts(REPEAT_COLS, head))
             self.cols = max(self.cols, width)
             self.rows = self.row + n
         self.row += n
@@ -289,3 +294,14 @@ class OdsRows:
         """(rows, columns) per table name; ``cells`` is complete after this."""
         self._finish_table()
         return self.sizes
+
+
+def memory_problem(rows: int, cols: int) -> str | None:
+    """Why a sheet spanning ``rows`` × ``cols`` cannot be read in the memory this process
+    has left (the reader allocates the whole rectangle), or None."""
+    area = rows * cols
+    if area * memory.BYTES_PER_CELL <= memory.available_bytes():
+        return None
+    return (f"reading it takes about {memory.describe(area * memory.BYTES_PER_CELL)} "
+            f"({memory.BYTES_PER_CELL} bytes a cell), and this process has about "
+            f"{memory.describe(memory.available_bytes())} of memory left")

@@ -10,6 +10,7 @@ and formula cells that carry no saved result.
 from __future__ import annotations
 
 import bisect
+import bisect
 import difflib
 import math
 import unicodedata
@@ -96,8 +97,6 @@ def _pick_grid(path: Path, wanted, unit_column, sheet, header_row, encoding, del
 
 
 def _as_object_array(rows: list[list]) -> np.ndarray:
-    if isinstance(rows, np.ndarray):  # a delimited file arrives as one already
-        return rows
     if not rows:
         return np.empty((0, 0), dtype=object)
     width = max(len(r) for r in rows)
@@ -351,15 +350,22 @@ def _check_layout(grid: Grid, h: int, used: dict[int, str], identity: set[str],
     if grid.delimiter is not None:
         _check_row_lengths(grid, h, report)
     place = dict(file=grid.path, sheet=grid.sheet)
+    # the answer columns in order: a merge finds its first one by binary search, so a
+    # merge as wide as the sheet costs no more than a narrow one
+    answers = sorted(c for c, name in used.items() if name not in identity)
     for r0, c0, r1, c1 in grid.merged:
-        names = [used[c] for c in range(c0, c1 + 1) if c in used and used[c] not in identity]
-        if r1 > h and r1 > r0 and names:
-            blank_from = max(r0 + 1, h + 1) + 1
-            ref = f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}"
-            report.warning("merged_cells", f"cells {ref} are merged: only row {r0 + 1} holds a "
-                           f"value, rows {blank_from}–{r1 + 1} of "
-                           f"column '{names[0]}' are read as blank; unmerge the cells and fill "
-                           "in every row", row=r0 + 1, column=names[0], value=ref, **place)
+        if not (r1 > h and r1 > r0):
+            continue
+        at = bisect.bisect_left(answers, c0)
+        if at == len(answers) or answers[at] > c1:
+            continue
+        name = used[answers[at]]
+        blank_from = max(r0 + 1, h + 1) + 1
+        ref = f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}"
+        report.warning("merged_cells", f"cells {ref} are merged: only row {r0 + 1} holds a "
+                       f"value, rows {blank_from}–{r1 + 1} of "
+                       f"column '{name}' are read as blank; unmerge the cells and fill "
+                       "in every row", row=r0 + 1, column=name, value=ref, **place)
     by_column: dict[str, list[int]] = {}
     for r, c in grid.formula_blanks:
         if r > h and c in used:
@@ -376,11 +382,12 @@ def _check_layout(grid: Grid, h: int, used: dict[int, str], identity: set[str],
 def _check_row_lengths(grid: Grid, h: int, report: ProblemReport) -> None:
     """A delimited row whose fields do not line up with the header (a mixed delimiter, a
     stray quote) would shift its answers into the wrong columns: an error per row."""
-    header = grid.fields(h)
+    header = grid.rows[h]
     width = max((j + 1 for j, c in enumerate(header) if not _is_blank(c)), default=0)
     others = [d for d in (",", ";", "\t") if d != grid.delimiter]
     shown = {"\t": "tab"}
-    for i, row in grid.rows_unlike(h):  # a row as long as the header lines up with it
+    for i in range(h + 1, len(grid.rows)):
+        row = grid.rows[i]
         short = len(row) < width and any(not _is_blank(c) for c in row)
         extra = any(not _is_blank(c) for c in row[len(header):])
         if not (short or extra):
@@ -396,18 +403,34 @@ def _check_row_lengths(grid: Grid, h: int, report: ProblemReport) -> None:
 
 
 def _fill_merged(column: np.ndarray, merged, where, first_data: int) -> None:
-    """A blank cell inside a merged range takes the merged cell's value."""
+    """A blank cell inside a merged range takes the merged cell's value. Each row is
+    settled once (it holds a value, or has just been given one), and ``skip`` leads past
+    settled rows, so overlapping ranges (which only a hostile file has) cost linear time."""
     if not merged or not where:
         return
     j = where[0]
+    skip: list[int] | None = None  # skip[r]: a row at or after r not yet settled
+
+    def next_open(r: int) -> int:
+        root = r
+        while skip[root] != root:
+            root = skip[root]
+        while skip[r] != root:  # path compression
+            skip[r], r = root, skip[r]
+        return root
+
     for r0, c0, r1, c1 in merged:
         if c0 <= j <= c1 and r1 >= first_data:
             top = r0 - first_data
-            if 0 <= top < len(column):
-                value = column[top]
-                for r in range(max(top + 1, 0), min(r1 - first_data + 1, len(column))):
+            if 0 <= top < len(column) and not _is_blank(value := column[top]):
+                skip = skip or list(range(len(column) + 1))
+                stop = min(r1 - first_data + 1, len(column))
+                r = next_open(top + 1)
+                while r < stop:
                     if _is_blank(column[r]):
                         column[r] = value
+                    skip[r] = r + 1
+                    r = next_open(r + 1)
 
 
 def _parquet_table(grid: Grid, wanted: dict[str, str], report: ProblemReport) -> Table:
