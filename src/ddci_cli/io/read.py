@@ -12,7 +12,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ddci_cli.io.container import ContainerScan, scan_container
 from ddci_cli.io.extent import SPARSE_FROM, memory_problem, too_large
@@ -21,6 +21,7 @@ from ddci_cli.errors import InputError, Problem, ProblemReport, WARNING
 SPREADSHEET = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}  # → content
 DELIMITED = {".csv", ".tsv", ".txt"}
 MAX_TEXT_BYTES = 1024**3  # a delimited survey is read whole; beyond this, use Parquet
+HEAD_CHARS = 256 * 1024  # the start of a delimited file, split by the csv module for widths
 
 
 @dataclass
@@ -38,6 +39,28 @@ class Grid:
     delimiter: str | None = None           # delimited files: the delimiter used
     problems: list[Problem] = field(default_factory=list)  # warnings found while reading
     formula_blanks: list[tuple[int, int]] = field(default_factory=list)  # 0-based (row, col)
+    common: int | None = None  # delimited: the field count of every record not in ``odd``
+    odd: dict[int, list[str]] | None = None  # delimited: record → fields, other counts
+
+    def fields(self, i: int) -> list:
+        """Row ``i`` as its record holds it (a delimited record: its own field count)."""
+        if self.odd is not None and i in self.odd:
+            return self.odd[i]
+        row = list(self.rows[i])
+        return row[:self.common] if self.common is not None else row
+
+    def rows_unlike(self, i: int) -> Iterator[tuple[int, list]]:
+        """(index, fields) of the rows after ``i`` whose field count differs from row
+        ``i``'s: the only rows that can be ragged against it."""
+        width = len(self.fields(i))
+        if self.common is None:
+            yield from ((k, r) for k, r in enumerate(self.rows) if k > i and len(r) != width)
+            return
+        if width != self.common:  # the header itself is irregular: every row is a suspect
+            yield from ((k, self.fields(k)) for k in range(i + 1, len(self.rows))
+                        if len(self.fields(k)) != width)
+            return
+        yield from ((k, f) for k, f in sorted(self.odd.items()) if k > i and len(f) != width)
 
 
 class Book:
@@ -224,15 +247,22 @@ def _read_delimited(path: Path, encoding: str | None, delimiter: str | None) -> 
                          code="not_a_text_file", file=str(path))
     if delimiter is None:
         delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    from ddci_cli.io.delimited import ParseError, parse
+
+    head = text[:HEAD_CHARS]
+    data = raw if codecs.lookup(used).name == "utf-8" else \
+        raw[len(codecs.BOM_UTF8):] if codecs.lookup(used).name == "utf-8-sig" else \
+        text.encode("utf-8")
+    del text  # pyarrow parses the bytes: the decoded text was only needed to check them
     try:
-        rows = list(reader)
-    except csv.Error as exc:
-        raise InputError(f"{path.name} cannot be read as CSV near line {reader.line_num} "
-                         f"({_short(exc)}); check the quotes on that line", code="bad_csv",
-                         file=str(path), row=reader.line_num) from None
-    return Grid(str(path), None, rows, encoding=used, delimiter=delimiter,
-                problems=problems.problems)
+        parsed = parse(head, data, delimiter)
+    except ParseError as exc:
+        near = f" near row {exc.line}" if exc.line else ""
+        raise InputError(f"{path.name} cannot be read as CSV{near} ({_short(exc)}); check "
+                         "the quotes on that row", code="bad_csv", file=str(path),
+                         row=exc.line) from None
+    return Grid(str(path), None, parsed.rows, encoding=used, delimiter=delimiter,
+                problems=problems.problems, common=parsed.common, odd=parsed.odd)
 
 
 def decode_text(raw: bytes, encoding: str | None, path: Path,

@@ -10,7 +10,6 @@ and formula cells that carry no saved result.
 from __future__ import annotations
 
 import bisect
-import bisect
 import difflib
 import math
 import unicodedata
@@ -97,6 +96,8 @@ def _pick_grid(path: Path, wanted, unit_column, sheet, header_row, encoding, del
 
 
 def _as_object_array(rows: list[list]) -> np.ndarray:
+    if isinstance(rows, np.ndarray):  # a delimited file arrives as one already
+        return rows
     if not rows:
         return np.empty((0, 0), dtype=object)
     width = max(len(r) for r in rows)
@@ -382,12 +383,11 @@ def _check_layout(grid: Grid, h: int, used: dict[int, str], identity: set[str],
 def _check_row_lengths(grid: Grid, h: int, report: ProblemReport) -> None:
     """A delimited row whose fields do not line up with the header (a mixed delimiter, a
     stray quote) would shift its answers into the wrong columns: an error per row."""
-    header = grid.rows[h]
+    header = grid.fields(h)
     width = max((j + 1 for j, c in enumerate(header) if not _is_blank(c)), default=0)
     others = [d for d in (",", ";", "\t") if d != grid.delimiter]
     shown = {"\t": "tab"}
-    for i in range(h + 1, len(grid.rows)):
-        row = grid.rows[i]
+    for i, row in grid.rows_unlike(h):  # a row as long as the header lines up with it
         short = len(row) < width and any(not _is_blank(c) for c in row)
         extra = any(not _is_blank(c) for c in row[len(header):])
         if not (short or extra):
