@@ -462,7 +462,11 @@ def test_intervals_changes_and_sensitivity_when_given(case):
     assert "Độ nhạy" in wb.sheetnames
     sens = _table(wb["Độ nhạy"], "Khối")
     probs = [c.value for c in sens["Quận Một"][-2:]]
-    assert probs == [0.7, 0.3] and sens["Quận Một"][-1].number_format == "0.0%"
+    assert probs == [0.7, 0.3] and sens["Quận Một"][-1].number_format == '0%;-0%;"–"'
+    row = sens["Quận Một"]
+    assert isinstance(row[2].value, int) and row[2].number_format == "0"   # a rank, not 1.00
+    texts = [c.value for c in wb["Độ nhạy"]["A"][:8]]
+    assert any(isinstance(v, str) and v.startswith("Xác suất xếp loại") for v in texts)
 
 
 def test_plain_report_has_no_optional_sheets(case):
@@ -625,3 +629,25 @@ def test_scorecard_explain_section():
                   if ws.cell(row=r, column=4).value == "New rank")
     ranks = [ws.cell(row=header + 1 + k, column=4).value for k in range(len(doc["what_if"]))]
     assert ranks == [w["rank"] for w in doc["what_if"]]
+
+
+def test_sensitivity_and_method_sheets_say_what_in_the_report_language(case):
+    """The Sensitivity sheet says what was varied (±25 % weights); the Method sheet
+    translates settings and shows block labels, not ids."""
+    doc = {"schema_version": 1, "runs": 200, "seed": 7,
+           "settings": {"mode": "uncertainty", "runs": 200, "weights": 0.25,
+                        "weights_dirichlet": None, "normalization": ["minmax", "zscore"],
+                        "aggregation": ["arithmetic"], "min_responses": [2],
+                        "exclude_subindex": False},
+           "units": [{"unit": "Quận Một", "block": "b", "nominal_rank": 1, "mean_rank": 1.2,
+                      "median_rank": 1.0, "q05_rank": 1.0, "q95_rank": 2.0,
+                      "tier_probability": {}}]}
+    _, wb = _report(case, sensitivity=doc)
+    texts = [c.value for c in wb["Độ nhạy"]["A"][:8] if isinstance(c.value, str)]
+    varied = next(v for v in texts if v.startswith("200 lần"))
+    assert "±25 %" in varied and "seed 7" in varied and "điểm chuẩn z" in varied
+    method = [str(c.value) for row in wb["Phương pháp"].iter_rows() for c in row if c.value]
+    assert any(v.startswith("min–max (tối thiểu–tối đa)") for v in method)
+    assert any(v.startswith("trung bình cộng có trọng số") for v in method)
+    # the blocks table holds the label once; sub-indices and indicators name it again
+    assert sum(v.startswith("Khối A") for v in method) >= 2

@@ -60,10 +60,12 @@ def method_sheet(wb, rep: Report) -> Sheet:
              ("input.min_responses", "rule.min_responses", m.min_responses),
              ("input.min_indicator_responses", "rule.min_indicator_responses",
               m.min_indicator_responses),
-             ("normalization.method", "rule.normalization", m.normalization),
+             ("normalization.method", "rule.normalization", _value(t, m.normalization)),
              (rng[0], "rule.range", rng[1]),
-             ("aggregation.subindex", "rule.subindex_aggregation", m.subindex_aggregation),
-             ("aggregation.composite", "rule.composite_aggregation", m.composite_aggregation),
+             ("aggregation.subindex", "rule.subindex_aggregation",
+              _value(t, m.subindex_aggregation)),
+             ("aggregation.composite", "rule.composite_aggregation",
+              _value(t, m.composite_aggregation)),
              ("aggregation.multiplier", "rule.multiplier", m.multiplier),
              ("aggregation.min_coverage", "rule.min_coverage", m.min_coverage),
              ("ranking.decimals", "rule.decimals", m.decimals)]
@@ -77,31 +79,47 @@ def method_sheet(wb, rep: Report) -> Sheet:
     row = _table(sheet, row, t("method.subindices"),
                  [t("col.id"), t("col.label"), t("col.weight"), t("col.blocks")],
                  [[(k.id, "text"), (t.of(k), "wrap"), (k.weight, "plain_number"),
-                   (", ".join(k.blocks), "span")] for k in m.subindices]) + 1
+                   (_blocks(t, m, k.blocks), "span")] for k in m.subindices]) + 1
     row = _table(sheet, row, t("method.indicators"),
                  [t("col.id"), t("col.indicator"), t("col.weight"), t("col.column"),
                   t("col.subindex"), t("col.direction"), t("col.statistic"), t("col.valid"),
                   t("col.share_of"), t("col.goalposts"), t("col.blocks")],
-                 [_indicator_row(t, ind) for ind in m.indicators]) + 1
+                 [_indicator_row(t, m, ind) for ind in m.indicators]) + 1
     row = _table(sheet, row, t("method.tiers"),
                  [t("col.label"), t("col.label_en"), t("col.min"), t("col.colour")],
                  [[(tier.label, "text"), (tier.label_en, "wrap"), (tier.min, "plain_number"),
                    (None, f"swatch{k}")] for k, tier in enumerate(m.tiers_descending())]) + 1
     if m.units:
         _table(sheet, row, t("method.units"), [t("col.block"), t("col.unit"), t("col.aliases")],
-               [[(u.block, "text"), (u.name, "wrap"), (_codes(u.aliases), "span")]
+               [[(_blocks(t, m, [u.block]), "text"), (u.name, "wrap"),
+                 (_codes(u.aliases), "span")]
                 for u in m.units])
     sheet.pages = sheet.finish()
     return sheet
 
 
-def _indicator_row(t, ind) -> list[tuple[object, str]]:
+def _value(t, setting: str) -> str:
+    """A method setting (``minmax``, ``arithmetic``…) in the report language, with the
+    method-file value in brackets so the file can be matched."""
+    key = f"value.{setting}"
+    from ddci_cli.report.labels import LABELS
+
+    return f"{t(key)} ({setting})" if key in LABELS else setting
+
+
+def _blocks(t, method, ids) -> str:
+    """Block ids as their labels in the report language."""
+    known = {b.id: t.of(b) for b in method.blocks}
+    return "; ".join(known.get(b, b) for b in ids if b)   # labels may hold commas
+
+
+def _indicator_row(t, m, ind) -> list[tuple[object, str]]:
     share = _share(ind)
     return [(ind.id, "text"), (t.of(ind), "wrap"), (ind.weight, "plain_number"),
             (ind.column, "text"), (ind.subindex, "text"),
             (t("dir.positive" if ind.direction > 0 else "dir.negative"), "text"),
             (t(f"stat.{ind.statistic}"), "text"), (_pair(ind.valid), "text"),
-            (share, "text"), (_pair(ind.goalposts), "text"), (", ".join(ind.blocks), "span")]
+            (share, "text"), (_pair(ind.goalposts), "text"), (_blocks(t, m, ind.blocks), "span")]
 
 
 def _table(sheet: Sheet, row: int, title: str, heads: list[str],

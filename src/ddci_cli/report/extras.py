@@ -9,6 +9,7 @@ from typing import Any
 
 from ddci_cli.text import match_key
 from ddci_cli.report.context import Report
+from ddci_cli.report.labels import LABELS
 from ddci_cli.report.layout import Sheet
 from ddci_cli.report.style import setup_page
 
@@ -108,6 +109,10 @@ def sensitivity_sheet(wb, rep: Report) -> Sheet | None:
     t = rep.labels
     sheet = Sheet(wb, rep.sheet_name(t("sheet.sensitivity")), rep.book, t("page.footer"))
     header_row = sheet.titles(rep.title(), t("title.sensitivity"), rep.alert())
+    for text in (_varied(t, doc), t("sens.tiers")):
+        sheet.span(header_row, 1, text, "subtitle")
+        header_row += 1
+    header_row += 1
     tiers = [tier.label for tier in rep.method.tiers_descending()]
     tier_names = [t("col.tier_probability", tier=t.of(tier))
                   for tier in rep.method.tiers_descending()]
@@ -115,14 +120,15 @@ def sensitivity_sheet(wb, rep: Report) -> Sheet | None:
              t("col.median_rank"), t("col.q05_rank"), t("col.q95_rank")] + tier_names
     sheet.header(header_row, heads)
     labels = {b.id: t.of(b) for b in rep.method.blocks}
+    rank_1 = rep.book.variant("score", "0.0")
     row = header_row + 1
     for item in doc.get("units", []):
         values = [(labels.get(item.get("block"), item.get("block")), "text"),
-                  (item.get("unit"), "text"), (item.get("nominal_rank"), "int"),
-                  (item.get("mean_rank"), "score"), (item.get("median_rank"), "score"),
-                  (item.get("q05_rank"), "score"), (item.get("q95_rank"), "score")]
+                  (item.get("unit"), "text"), (_rank(item.get("nominal_rank")), "int"),
+                  (item.get("mean_rank"), rank_1), (_rank(item.get("median_rank")), "int"),
+                  (_rank(item.get("q05_rank")), "int"), (_rank(item.get("q95_rank")), "int")]
         probs = item.get("tier_probability") or {}
-        values += [(probs.get(label), "pct") for label in tiers]
+        values += [(probs.get(label), "pct0") for label in tiers]
         for c, (value, style) in enumerate(values, 1):
             sheet.put(row, c, value, style)
         row += 1
@@ -132,6 +138,33 @@ def sensitivity_sheet(wb, rep: Report) -> Sheet | None:
     sheet.table(header_row, last, len(heads), freeze_col=3)
     sheet.pages = sheet.finish()
     return sheet
+
+
+def _rank(value):
+    """A rank as a whole number where it is one (nominal ranks, quantiles of ranks)."""
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
+def _varied(t, doc: dict) -> str:
+    """One sentence: how many runs, and what each run varied (SPEC §8)."""
+    settings = doc.get("settings") or {}
+    parts = []
+    if settings.get("weights_dirichlet"):
+        parts.append(t("sens.dirichlet", a=settings["weights_dirichlet"]))
+    elif settings.get("weights"):
+        p = float(settings["weights"])
+        parts.append(t("sens.weights", p=p, pct=round(100 * p, 6)))
+    for key in ("normalization", "aggregation", "min_responses"):
+        values = settings.get(key) or []
+        if len(values) > 1:
+            shown = [t(f"value.{v}") if f"value.{v}" in LABELS else str(v) for v in values]
+            parts.append(t("sens.choice", what=t(f"sens.{key}"), values=" / ".join(shown)))
+    if settings.get("exclude_subindex"):
+        parts.append(t("sens.exclude"))
+    return t("sens.runs", runs=doc.get("runs", settings.get("runs")), seed=doc.get("seed", 0),
+             varied="; ".join(parts) or t("sens.nothing"))
 
 
 def _indices_table(sheet: Sheet, rep: Report, indices: dict, row: int, labels: dict) -> int:

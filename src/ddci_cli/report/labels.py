@@ -168,6 +168,34 @@ LABELS: dict[str, dict[str, str]] = {
                            "fully re-scored:"},
     "card.no_what_if": {"vi": "Không có thay đổi đơn lẻ nào làm tăng hạng.",
                         "en": "No single change gains a rank place."},
+    "value.minmax": {"vi": "min–max (tối thiểu–tối đa)", "en": "min–max"},
+    "value.goalposts": {"vi": "ngưỡng cố định (goalposts)", "en": "goalposts"},
+    "value.zscore": {"vi": "điểm chuẩn z (z-score)", "en": "z-score"},
+    "value.rank": {"vi": "theo thứ hạng", "en": "rank"},
+    "value.none": {"vi": "không chuẩn hóa", "en": "none"},
+    "value.arithmetic": {"vi": "trung bình cộng có trọng số", "en": "weighted arithmetic mean"},
+    "value.geometric": {"vi": "trung bình nhân có trọng số", "en": "weighted geometric mean"},
+    "sens.runs": {"vi": "{runs} lần mô phỏng Monte Carlo (seed {seed}); thay đổi: {varied}.",
+                  "en": "{runs} Monte Carlo runs (seed {seed}); varied: {varied}."},
+    "sens.weights": {"vi": "trọng số mỗi chỉ số thành phần × U(1 − {p:g}, 1 + {p:g}) "
+                           "(±{pct:g} %)",
+                     "en": "each sub-index weight × U(1 − {p:g}, 1 + {p:g}) (±{pct:g} %)"},
+    "sens.dirichlet": {"vi": "trọng số theo phân phối Dirichlet quanh tỷ trọng gốc "
+                             "(α = {a:g})",
+                       "en": "weights from a Dirichlet around the nominal shares (α = {a:g})"},
+    "sens.choice": {"vi": "{what}: {values}", "en": "{what}: {values}"},
+    "sens.nothing": {"vi": "không có gì", "en": "nothing"},
+    "sens.tiers": {"vi": "Xác suất xếp loại: tỷ lệ số lần mô phỏng đơn vị đạt bậc đó, trong "
+                         "các lần dùng cách chuẩn hóa gốc và có xếp hạng đơn vị. Hạng: 1 là "
+                         "cao nhất; Q5–Q95 là khoảng chứa 90 % số lần.",
+                   "en": "Tier probability: the share of runs giving the unit that tier, "
+                         "among the runs that use the nominal normalisation and rank the "
+                         "unit. Ranks: 1 is the best; Q5–Q95 holds 90 % of the runs."},
+    "sens.normalization": {"vi": "cách chuẩn hóa", "en": "normalisation"},
+    "sens.aggregation": {"vi": "cách tổng hợp", "en": "aggregation"},
+    "sens.min_responses": {"vi": "số phiếu tối thiểu", "en": "minimum responses"},
+    "sens.exclude": {"vi": "bỏ lần lượt từng chỉ số thành phần",
+                     "en": "leaving out one sub-index at a time"},
     "col.from": {"vi": "Từ", "en": "From"},
     "col.to": {"vi": "Đến", "en": "To"},
     "col.new_rank": {"vi": "Hạng mới", "en": "New rank"},

@@ -142,6 +142,7 @@ class StyleBook:
             "share": StyleSpec(plain, _fill(None), ROW_BORDER, right,
                                self.score_format + '"%"'),
             "pct": StyleSpec(plain, _fill(None), ROW_BORDER, right, "0.0%"),
+            "pct0": StyleSpec(plain, _fill(None), ROW_BORDER, right, '0%;-0%;"–"'),
             "plain_number": StyleSpec(plain, _fill(None), ROW_BORDER, right, "General"),
             "datetime": StyleSpec(plain, _fill(None), ROW_BORDER, left, "yyyy-mm-dd hh:mm:ss"),
             "stat_text": StyleSpec(_font(italic=True), _fill(STAT_FILL), ROW_BORDER, left),
