@@ -155,8 +155,12 @@ def problems(items: Iterable[Problem], cap: int = TERMINAL_CAP) -> None:
                                                   key=lambda kv: kv[0][0] != "error"):
         for p in group[:cap]:
             where = _where(p)
-            print(escape(f"{severity}: [{code}] {p.message}" + (f"  ({where})" if where else "")),
-                  file=sys.stderr)
+            # lines after the first (a [units] snippet to paste) indented below it, the
+            # place on the first line so the snippet stays valid TOML
+            first, _, rest = p.message.partition("\n")
+            text = f"{severity}: [{code}] {first}" + (f"  ({where})" if where else "")
+            print(escape(text + ("\n" + rest if rest else ""), newlines=True)
+                  .replace("\n", "\n    "), file=sys.stderr)
         if len(group) > cap:
             more = len(group) - cap
             where = f" in column {column}" if column else ""

@@ -2,69 +2,183 @@
 
 from __future__ import annotations
 
-import difflib
+import unicodedata
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from ddci_cli.errors import ProblemReport
-from ddci_cli.method.model import Method
+from ddci_cli.method.model import DEFAULT_BLOCK, Method
 from ddci_cli.text import display_text, keys_of, match_key
+
+
+@dataclass
+class Units:
+    """The distinct units of a survey: ``names[u]``, ``blocks[u]``, ``entries[u]`` (the
+    ``[units]`` entry, None when unlisted), ``counts[u]`` (rows), ``first_rows[u]``
+    (spreadsheet row), ``unit_of_row`` (-1 where the unit is missing) and the look-alike
+    ``groups`` among unlisted units (lists of unit indices, canonical first); ``nearest``
+    maps an unlisted unit to the listed name it most probably means, ``unsure`` holds the
+    units whose block could not be found (an ``unknown_block`` error)."""
+
+    names: list[str]
+    blocks: list[str]
+    entries: list
+    counts: list[int]
+    first_rows: list
+    unit_of_row: np.ndarray
+    groups: list[list[int]] = field(default_factory=list)
+    nearest: dict[int, str] = field(default_factory=dict)
+    unsure: set[int] = field(default_factory=set)
 
 
 def resolve_units(table, method: Method, report: ProblemReport):
     """Return (unit names, unit blocks, unit index per row; -1 where the unit is missing)."""
-    place = dict(file=table.path, sheet=table.sheet)
+    units = find_units(table, method, report)
+    return units.names, units.blocks, units.unit_of_row
+
+
+def find_units(table, method: Method, report: ProblemReport) -> Units:
+    """Every unit of the unit column, its block, and its problems (SPEC §2 "Units")."""
     rows = table.row_numbers
     cells = table.columns.get(method.unit_column)
     if cells is None:
-        return [], [], np.full(len(rows), -1)
-    lookup = {}
-    for entry in method.units:
-        for alias in (entry.name, *entry.aliases):
-            lookup[match_key(alias)] = entry
+        return Units([], [], [], [], [], np.full(len(rows), -1))
+    names, entries, unit_of_row, nearest = _names(table, method, cells, report)
+    for pos in np.flatnonzero(unit_of_row < 0):
+        report.error("missing_unit", f"row {rows[pos]} has answers but no unit in column "
+                     f"'{method.unit_column}'; fill in the unit or delete the row",
+                     row=int(rows[pos]), column=method.unit_column, file=table.path,
+                     sheet=table.sheet)
+    entry_of_unit = {u: e for u, e in enumerate(entries) if e is not None}
+    blocks, unsure = _unit_blocks(table, method, names, unit_of_row, entry_of_unit, report)
+    counts = np.bincount(unit_of_row[unit_of_row >= 0], minlength=len(names)).tolist()
+    units = Units(names, blocks, entries, counts, _first_rows(unit_of_row, len(names), rows),
+                  unit_of_row, nearest=nearest, unsure=unsure)
+    from ddci_cli.survey.lookalike import lookalike_groups
+
+    unlisted = [u for u, e in enumerate(entries) if e is None]
+    groups = lookalike_groups([names[u] for u in unlisted])
+    units.groups = [_canonical_first([unlisted[i] for i in g], units) for g in groups]
+    for group in units.groups:
+        _similar_units(group, units, method, table, report)
+    return units
+
+
+def _names(table, method: Method, cells, report: ProblemReport):
+    """(names, [units] entry or None per name, unit index per row, {unlisted unit: nearest
+    listed name}): one lookup per distinct match key; rows of one key are one unit, named
+    by its first spelling."""
+    lookup = {match_key(alias): e for e in method.units for alias in e.aliases}
+    lookup.update((match_key(e.name), e) for e in method.units)  # a name wins over an alias
     row_keys = keys_of(cells)
     codes, keys = pd.factorize(row_keys)
+    firsts = np.full(len(keys), -1)
+    firsts[codes[::-1]] = np.arange(len(codes))[::-1]  # first row of each key
     names: list[str] = []
+    entries: list = []
     index_of_name: dict[str, int] = {}
     unit_of_key = np.full(len(keys), -1)
-    entry_of_unit: dict[int, object] = {}
+    hints, nearest = None, {}
     for k, key in enumerate(keys):
         if key == "":
             continue
         entry = lookup.get(key)
-        name = entry.name if entry else display_text(cells[np.argmax(codes == k)])
+        name = entry.name if entry else display_text(cells[firsts[k]])
         if name not in index_of_name:
             index_of_name[name] = len(names)
             names.append(name)
+            entries.append(entry)
         unit_of_key[k] = index_of_name[name]
-        if entry:
-            entry_of_unit[index_of_name[name]] = entry
-        elif method.units:
-            _unknown_unit(name, method, report, table, codes == k)
+        if entry is None and method.units:
+            hints = hints or _listed_index(method)
+            close = hints.nearest(name)
+            if close:
+                nearest[unit_of_key[k]] = close
+            _unknown_unit(name, close, method, report, table, int(firsts[k]))
     unit_of_row = np.where(codes >= 0, unit_of_key[codes], -1)
     unit_of_row[row_keys == ""] = -1
-    for pos in np.flatnonzero(unit_of_row < 0):
-        report.error("missing_unit", f"row {rows[pos]} has answers but no unit in column "
-                     f"'{method.unit_column}'; fill in the unit or delete the row",
-                     row=int(rows[pos]), column=method.unit_column, **place)
-    blocks = _unit_blocks(table, method, names, unit_of_row, entry_of_unit, report)
-    return names, blocks, unit_of_row
+    return names, entries, unit_of_row, nearest
 
 
-def _unknown_unit(name, method: Method, report: ProblemReport, table, mask) -> None:
-    listed = [e.name for e in method.units]
-    close = difflib.get_close_matches(match_key(name), [match_key(n) for n in listed], n=1,
-                                      cutoff=0.4)
-    hint = "."
-    if close:
-        hint = f"; did you mean '{listed[[match_key(n) for n in listed].index(close[0])]}'?"
-    first = int(table.row_numbers[np.argmax(mask)])
+def _listed_index(method: Method):
+    """Names and aliases of the ``[units]`` table, indexed once for every hint."""
+    from ddci_cli.survey.lookalike import NameIndex
+
+    spellings = [(s, e.name) for e in method.units for s in (e.name, *e.aliases)]
+    return NameIndex([s for s, _ in spellings], [n for _, n in spellings])
+
+
+def _unknown_unit(name, close, method: Method, report: ProblemReport, table,
+                  pos: int) -> None:
+    hint = f"; did you mean '{close}'?" if close else "."
+    first = int(table.row_numbers[pos])
     text = (f"row {first}, column '{method.unit_column}': unit '{name}' is not in the "
             f"method's [units] table{hint} Add it, or an alias, to [units]{_totals_hint(name)}")
     severity = "error" if method.strict_units else "warning"
     report.add("unknown_unit", text, severity, file=table.path, sheet=table.sheet, row=first,
                column=method.unit_column, value=name)
+
+
+def _canonical_first(group: list[int], units: Units) -> list[int]:
+    """The group with the name to keep first: a name that abbreviates no word, then the
+    most responses, then the first seen."""
+    from ddci_cli.survey.lookalike import initials
+
+    return sorted(group, key=lambda u: (initials(units.names[u])[1], -units.counts[u], u))
+
+
+def _similar_units(group: list[int], units: Units, method: Method, table,
+                   report: ProblemReport) -> None:
+    """Warning ``similar_units``: the spellings, their responses, a ``[units]`` snippet."""
+    names = units.names
+    listed = ", ".join(f"'{names[u]}' ({_responses(units.counts[u])}, first in row "
+                       f"{units.first_rows[u]})" for u in group[:10])
+    if len(group) > 10:
+        listed += f" and {len(group) - 10} more (ddci units lists them all)"
+    snippet = units_snippet(names[group[0]], units.blocks[group[0]],
+                            [names[u] for u in group[1:]], method)
+    below = [u for u in group if units.counts[u] < method.min_responses]
+    total = sum(units.counts[u] for u in group)
+    split = ""
+    if len(below) == len(group) and total >= method.min_responses:
+        split = (f"; split this way none reaches min_responses = {method.min_responses}, so "
+                 f"none is ranked, while together they have {total} responses")
+    text = (f"column '{method.unit_column}': {listed} look like one unit typed "
+            f"{len(group)} ways; they are scored as {len(group)} units{split}. If they are "
+            f"one, add to the method file:\n{snippet}")
+    report.warning("similar_units", text, file=table.path, sheet=table.sheet,
+                   row=units.first_rows[group[1]], column=method.unit_column,
+                   value=names[group[1]])  # the cell at that row and column
+
+
+def _responses(n: int) -> str:
+    return f"{n} response{'s' * (n != 1)}"
+
+
+def units_snippet(name: str, block: str | None, aliases: list[str], method: Method) -> str:
+    """A ``[units]`` entry as TOML, ready to paste at the end of a method file."""
+    lines = [f"[units.{toml_string(name)}]"]
+    if block and block != DEFAULT_BLOCK and len(method.blocks) > 1:
+        lines.append(f"block = {toml_string(block)}")
+    if aliases:
+        lines.append(f"aliases = [{', '.join(toml_string(a) for a in aliases)}]")
+    return "\n".join(lines)
+
+
+def toml_string(text: str) -> str:
+    """``text`` as a TOML basic string: quotes, backslashes, control and invisible
+    format characters escaped."""
+    out = []
+    for c in text:
+        if c in '"\\':
+            out.append("\\" + c)
+        elif unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp"):
+            out.append(f"\\u{ord(c):04X}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08X}")
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
 
 
 def _block_lookup(method: Method) -> dict[str, str]:
@@ -76,35 +190,15 @@ def _block_lookup(method: Method) -> dict[str, str]:
 
 
 def _unit_blocks(table, method: Method, names, unit_of_row, entry_of_unit,
-                 report: ProblemReport) -> list[str]:
+                 report: ProblemReport) -> tuple[list[str], set[int]]:
+    """(block of each unit, units whose block is unknown: an error, and a placeholder)."""
     place = dict(file=table.path, sheet=table.sheet)
     rows = table.row_numbers
     single = method.blocks[0].id if len(method.blocks) == 1 else None
-    cells = table.columns.get(method.block_column) if method.block_column else None
-    seen: list[set[str]] = [set() for _ in names]
-    reported: set[int] = set()
-    if cells is not None:
-        lookup = _block_lookup(method)
-        codes, uniques = pd.factorize(keys_of(cells))
-        ids = [lookup.get(u) for u in uniques]
-        for k, key in enumerate(uniques):
-            if key and ids[k] is None:
-                pos = int(np.argmax(codes == k))
-                count = int((codes == k).sum())
-                report.error("unknown_block", f"row {rows[pos]}, column '{method.block_column}'"
-                             f": block {cells[pos]!r} is not a block of the method "
-                             f"({count} row{'s' * (count != 1)}); use one of: "
-                             f"{', '.join(b.label for b in method.blocks)}",
-                             row=int(rows[pos]), column=method.block_column, value=cells[pos],
-                             **place)
-        pairs = pd.DataFrame({"u": unit_of_row, "b": codes}).drop_duplicates()
-        for u, b in pairs.itertuples(index=False):
-            if u >= 0 and ids[b]:
-                seen[u].add(ids[b])
-            elif u >= 0 and uniques[b]:
-                reported.add(u)  # its block cell is already an unknown_block error
+    seen, reported, blank, codes, ids = _blocks_seen(table, method, len(names), unit_of_row,
+                                                      report)
     first = _first_rows(unit_of_row, len(names), rows)
-    blocks = []
+    blocks, unsure = [], set()
     for u, name in enumerate(names):
         entry = entry_of_unit.get(u)
         if entry is not None and entry.block:
@@ -114,6 +208,8 @@ def _unit_blocks(table, method: Method, names, unit_of_row, entry_of_unit,
                                f"table says '{entry.block}'; the table wins", value=name,
                                row=first[u], column=method.block_column, **place)
             blocks.append(entry.block)
+        elif single:
+            blocks.append(single)
         elif len(seen[u]) > 1:
             other, (block_a, block_b) = _row_of_other_block(u, unit_of_row, codes, ids, rows)
             report.error("unit_in_two_blocks", f"row {other}, column '{method.block_column}': "
@@ -122,12 +218,14 @@ def _unit_blocks(table, method: Method, names, unit_of_row, entry_of_unit,
                          "the unit its block in [units]", value=name, row=other,
                          column=method.block_column, **place)
             blocks.append(sorted(seen[u])[0])
+        elif seen[u] and u in blank:
+            _blank_block(name, next(iter(seen[u])), blank[u], method, table, report)
+            blocks.append(next(iter(seen[u])))
         elif seen[u]:
             blocks.append(next(iter(seen[u])))
-        elif single:
-            blocks.append(single)
         elif u in reported:
             blocks.append(method.blocks[0].id)
+            unsure.add(u)
         else:
             column = method.block_column or method.unit_column
             report.error("unknown_block", f"row {first[u]}, column '{column}': unit '{name}' "
@@ -135,7 +233,65 @@ def _unit_blocks(table, method: Method, names, unit_of_row, entry_of_unit,
                          f"unit with its block in [units]{_totals_hint(name)}", value=name,
                          row=first[u], column=column, **place)
             blocks.append(method.blocks[0].id)
-    return blocks
+            unsure.add(u)
+    return blocks, unsure
+
+
+def _blocks_seen(table, method: Method, n_units: int, unit_of_row, report: ProblemReport):
+    """(blocks each unit's cells name, units with an unknown block cell (already an error),
+    {unit: (position of its first blank block cell, number of blank cells)}, block code per
+    row, block id per code). Unknown block texts are reported here, once each."""
+    seen: list[set[str]] = [set() for _ in range(n_units)]
+    reported: set[int] = set()
+    blank: dict[int, tuple[int, int]] = {}
+    cells = table.columns.get(method.block_column) if method.block_column else None
+    if cells is None:
+        return seen, reported, blank, None, None
+    rows = table.row_numbers
+    lookup = _block_lookup(method)
+    codes, uniques = pd.factorize(keys_of(cells))
+    ids = [lookup.get(u) for u in uniques]
+    firsts = np.full(len(uniques), -1)
+    firsts[codes[::-1]] = np.arange(len(codes))[::-1]
+    counts = np.bincount(codes, minlength=len(uniques)).tolist()
+    for k, key in enumerate(uniques):
+        if key and ids[k] is None:
+            pos = int(firsts[k])
+            report.error("unknown_block", f"row {rows[pos]}, column '{method.block_column}'"
+                         f": block {cells[pos]!r} is not a block of the method "
+                         f"({counts[k]} row{'s' * (counts[k] != 1)}); use one of: "
+                         f"{', '.join(b.label for b in method.blocks)}",
+                         row=int(rows[pos]), column=method.block_column, value=cells[pos],
+                         file=table.path, sheet=table.sheet)
+    pairs = pd.DataFrame({"u": unit_of_row, "b": codes}).drop_duplicates()
+    for u, b in pairs.itertuples(index=False):
+        if u >= 0 and ids[b]:
+            seen[u].add(ids[b])
+        elif u >= 0 and uniques[b]:
+            reported.add(u)  # its block cell is already an unknown_block error
+    blank_code = [k for k, key in enumerate(uniques) if key == ""]
+    empty = (codes == blank_code[0]) & (unit_of_row >= 0) if blank_code else \
+        np.zeros(len(codes), bool)
+    units, index, number = np.unique(unit_of_row[empty], return_index=True,
+                                     return_counts=True)
+    positions = np.flatnonzero(empty)
+    for u, i, n in zip(units, index, number):
+        blank[int(u)] = (int(positions[i]), int(n))
+    return seen, reported, blank, codes, ids
+
+
+def _blank_block(name: str, block: str, blank: tuple[int, int], method: Method, table,
+                 report: ProblemReport) -> None:
+    """Error ``unknown_block``: an unlisted unit's block cell is blank in some rows while
+    other rows name its block: the rows are never put in a block by guess."""
+    pos, count = blank
+    row = int(table.row_numbers[pos])
+    label = method.block(block).label
+    report.error("unknown_block", f"row {row}, column '{method.block_column}': the block cell "
+                 f"of unit '{name}' is blank ({count} row{'s' * (count != 1)}) while other rows "
+                 f"say '{label}'; fill in the block cells, or list the unit with its block in "
+                 "[units]", row=row, column=method.block_column, value=name,
+                 file=table.path, sheet=table.sheet)
 
 
 def _first_rows(unit_of_row: np.ndarray, n_units: int, rows: np.ndarray) -> list[int | None]:
