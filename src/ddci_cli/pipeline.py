@@ -15,6 +15,8 @@ from ddci_cli.survey.locate import load_table
 from ddci_cli.method.model import Method, load_method
 from ddci_cli.scores import Scores, score_survey
 from ddci_cli.survey.weighting import rake_survey, weighting_columns
+from ddci_cli.method.treatment import treatment_columns
+from ddci_cli.survey.denominate import denominate
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ def read_survey(path: str | Path, method: Method, options: ReadOptions = ReadOpt
                        header_row=options.header_row, encoding=options.encoding,
                        delimiter=options.delimiter, report=report)
     survey = clean_table(table, method, report, lenient=options.lenient)
+    survey.X = denominate(survey.X, table, method, report)  # SPEC §10, before any statistic
+    extra += tuple(treatment_columns(method))
     survey.extra = {name: table.columns[name] for name in extra if name in table.columns}
     rake_survey(survey, method, report)  # raked weights replace the design weights
     survey.sha256 = file_sha256(path)

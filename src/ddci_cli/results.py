@@ -54,9 +54,26 @@ def unit_record(scores: Scores, u: int) -> dict[str, Any]:
             "score": _num(scores.scores[u, i]),
             "n": int(scores.values.counts[u, i])} for i in plan.indicators},
     }
+    if scores.prepared is not None:
+        _mark_prepared(record["indicators"], scores, u, plan)
     if scores.ci is not None and u in scores.ci:
         record["ci"] = scores.ci[u]
     return record
+
+
+def _mark_prepared(entries: dict, scores: Scores, u: int, plan) -> None:
+    """SPEC §10: an imputed value is the value, marked ``"imputed": true``; with treatment,
+    ``"treated"`` is the value normalised (null for units not scored) and
+    ``"winsorised": true`` marks a winsorised one."""
+    p, method = scores.prepared, scores.method
+    for i in plan.indicators:
+        entry = entries[method.indicators[i].id]
+        if p.imputed[u, i]:
+            entry["value"], entry["imputed"] = _num(p.values[u, i]), True
+        if method.treatment.method != "none":
+            entry["treated"] = _num(p.treated[u, i])
+            if p.winsorised[u, i]:
+                entry["winsorised"] = True
 
 
 def score_document(scores: Scores, seed: int = 0) -> dict[str, Any]:
@@ -74,6 +91,8 @@ def score_document(scores: Scores, seed: int = 0) -> dict[str, Any]:
         "units": [unit_record(scores, u) for u in unit_order(scores)],
         "problems": [p.to_dict() for p in scores.problems],
     }
+    if scores.prepared is not None and scores.method.treatment.method != "none":
+        document["treatment"] = scores.prepared.records
     for key, value in (("weighting", survey.weighting), ("bootstrap", scores.bootstrap)):
         if value is not None:
             document[key] = value

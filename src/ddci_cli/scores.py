@@ -17,6 +17,7 @@ from ddci_cli.core.rank import INCOMPLETE, INSUFFICIENT, OK, Ranking, rank_units
 from ddci_cli.errors import Problem, ProblemReport
 from ddci_cli.method.model import Method
 from ddci_cli.survey.clean import Survey
+from ddci_cli.survey.denominate import unit_groups
 
 __all__ = ["OK", "INCOMPLETE", "INSUFFICIENT", "BlockPlan", "BlockResult", "Scores",
            "block_pipeline", "plan_blocks", "rank_scores", "score_survey"]
@@ -39,12 +40,33 @@ class Scores:
     problems: list[Problem] = field(default_factory=list)
     ci: dict | None = None
     bootstrap: dict | None = None  # replicates, resampling, level (bootstrap.py)
+    prepared: "PreparedValues | None" = None  # imputation and treatment (SPEC §10)
+
+
+@dataclass
+class PreparedValues:
+    """What imputation and treatment did to the eligible units' values (units ×
+    indicators; NaN/False elsewhere): the values after imputation and the imputed mask,
+    the treated values and the winsorised mask, and one record per block and treated
+    indicator (G1 and G2 before and after, the units winsorised, whether the log was used)."""
+
+    values: np.ndarray
+    imputed: np.ndarray
+    treated: np.ndarray
+    winsorised: np.ndarray
+    records: list[dict] = field(default_factory=list)
+
+    @classmethod
+    def empty(cls, n_units: int, n_ind: int) -> "PreparedValues":
+        nan = np.full((n_units, n_ind), np.nan)
+        return cls(nan, np.zeros(nan.shape, bool), nan.copy(), np.zeros(nan.shape, bool))
+
 
 
 def score_survey(survey: Survey, method: Method, report: ProblemReport) -> Scores:
     """Run the nominal pipeline; problems (warnings, geometric errors) go to ``report``."""
     n_units, n_ind = len(survey.units), len(method.indicators)
-    plans = plan_blocks(method, survey.unit_blocks)
+    plans = plan_blocks(method, survey.unit_blocks, unit_groups(survey, method, report))
     block_of_unit = np.array([method.block_ids.index(b) for b in survey.unit_blocks], int)
     block_cols = np.zeros((len(plans), n_ind), bool)
     for b, plan in enumerate(plans):
@@ -56,13 +78,16 @@ def score_survey(survey: Survey, method: Method, report: ProblemReport) -> Score
     subs = np.full((n_units, len(method.subindices)), np.nan)
     composite = np.full(n_units, np.nan)
     eligible = uv.responses >= method.min_responses
+    prepared = None if method.imputation.method == method.treatment.method == "none" \
+        else PreparedValues.empty(n_units, n_ind)
     for plan in plans:
-        _score_block(plan, uv, eligible, method, survey, report, scores, subs, composite)
+        _score_block(plan, uv, eligible, method, survey, report, scores, subs, composite,
+                     prepared)
     ranking = rank_scores(composite, eligible, plans, method)
     _check_eligibility(plans, eligible, survey, method, report)
     return Scores(method, survey, plans, uv, scores, subs,
                   np.where(ranking.ok, composite, np.nan), ranking.keys, ranking.rank,
-                  ranking.tier, ranking.statuses(eligible))
+                  ranking.tier, ranking.statuses(eligible), prepared=prepared)
 
 
 def rank_scores(composite: np.ndarray, eligible: np.ndarray, plans: list[BlockPlan],
@@ -73,12 +98,14 @@ def rank_scores(composite: np.ndarray, eligible: np.ndarray, plans: list[BlockPl
 
 
 def _score_block(plan: BlockPlan, uv: UnitValues, eligible, method: Method, survey: Survey,
-                 report: ProblemReport, scores, subs, composite) -> None:
+                 report: ProblemReport, scores, subs, composite, prepared=None) -> None:
     units = plan.units[eligible[plan.units]]
     if not len(units) or not len(plan.indicators):
         return
     x = uv.values[np.ix_(units, plan.indicators)]
-    result = block_pipeline(x, plan, method)
+    result = block_pipeline(x, plan, method, units=units)
+    if prepared is not None and result.prepared is not None:
+        _keep_prepared(prepared, result.prepared, plan, units, method, survey)
     scores[np.ix_(units, plan.indicators)] = result.scores
     subs[np.ix_(units, plan.subindices)] = result.subindices
     composite[units] = result.composite
@@ -108,6 +135,34 @@ def _score_block(plan: BlockPlan, uv: UnitValues, eligible, method: Method, surv
         report.warning("empty_indicator", f"indicator '{ind.id}' (column '{ind.column}') has "
                        f"no valid answers for any eligible unit of block '{plan.block}'",
                        column=ind.column, key=f"indicator {ind.id}", file=survey.path)
+
+
+def _keep_prepared(out: PreparedValues, p, plan: BlockPlan, units, method: Method,
+                   survey: Survey) -> None:
+    cells = np.ix_(units, plan.indicators)
+    out.values[cells], out.imputed[cells] = p.imputed_values, p.imputed
+    t = p.treated
+    if t is None:
+        return
+    out.treated[cells], out.winsorised[cells] = t.values, t.winsorised
+    rule = method.treatment
+    for j, i in enumerate(plan.indicators):
+        def num(v):
+            return None if np.isnan(v) else float(v)
+
+        def passes(g1, g2):
+            return None if np.isnan(g1) else bool(abs(g1) < rule.skew or g2 < rule.kurtosis)
+
+        out.records.append({
+            "block": plan.block, "indicator": method.indicators[i].id,
+            "n": int((~np.isnan(t.values[:, j])).sum()),
+            "skew_before": num(t.skew_before[j]), "kurtosis_before": num(t.kurtosis_before[j]),
+            "passed_before": passes(t.skew_before[j], t.kurtosis_before[j]),
+            "winsorised": int(t.count[j]),
+            "units_winsorised": [survey.units[u] for u in units[t.winsorised[:, j]]],
+            "log": bool(t.log[j]),
+            "skew_after": num(t.skew_after[j]), "kurtosis_after": num(t.kurtosis_after[j]),
+            "passed_after": passes(t.skew_after[j], t.kurtosis_after[j])})
 
 
 def _check_eligibility(plans, eligible, survey: Survey, method: Method,

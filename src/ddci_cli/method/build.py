@@ -7,9 +7,11 @@ from typing import Any
 from ddci_cli.method.model import (AGGREGATIONS, DEFAULT_BLOCK, NORMALIZATIONS, Block, Indicator, Method,
                      SubIndex, Tier, UnitEntry)
 from ddci_cli.method.schema import TableReader
+from ddci_cli.method.treatment import imputation_rule, treatment_rule
 
 TOP_KEYS = ("index", "input", "normalization", "aggregation", "ranking", "blocks",
-            "subindices", "tiers", "units", "weighting", "sensitivity")
+            "subindices", "tiers", "units", "weighting", "sensitivity", "imputation",
+            "treatment")
 INPUT_KEYS = ("sheet", "unit_column", "block_column", "respondent_column", "weight_column",
               "missing_codes", "min_responses", "min_indicator_responses", "strict_units",
               "thousands", "decimal_mark")
@@ -17,7 +19,8 @@ THOUSANDS = (".", ",", " ")  # SPEC §2 step 3: Vietnamese grouping 1.500.000, 1
 DECIMAL_MARKS = (".", ",")
 SUBINDEX_KEYS = ("id", "label", "label_en", "weight", "blocks", "indicators")
 INDICATOR_KEYS = ("id", "column", "label", "label_en", "direction", "statistic", "valid",
-                  "weight", "blocks", "share_of", "share_range", "goalposts", "missing_codes")
+                  "weight", "blocks", "share_of", "share_range", "goalposts", "missing_codes",
+                  "denominator")
 
 
 def build_method(doc: dict, r: TableReader) -> Method:
@@ -69,6 +72,7 @@ def build_method(doc: dict, r: TableReader) -> Method:
         tiers=_tiers(doc, r),
         units=_units(doc, r, block_ids),
         extra={k: doc[k] for k in ("weighting", "sensitivity") if k in doc},
+        imputation=imputation_rule(doc, r), treatment=treatment_rule(doc, r),  # SPEC §10
     )
     method = Method(**fields)
     _check_cross_rules(method, r)
@@ -196,7 +200,8 @@ def _indicator(t: dict, r: TableReader, path: str, sid: str,
         statistic=statistic, weight=float(r.number(t, "weight", path, 1.0, positive=True)),
         blocks=_block_list(t, r, path, sub_blocks, sub_blocks), valid=valid,
         share_of=share_of, share_range=share_range, goalposts=r.pair(t, "goalposts", path),
-        missing_codes=r.codes(t, "missing_codes", path))
+        missing_codes=r.codes(t, "missing_codes", path),
+        denominator=r.text(t, "denominator", path, None))
 
 
 def _tiers(doc: dict, r: TableReader) -> tuple[Tier, ...]:

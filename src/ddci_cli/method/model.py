@@ -48,6 +48,7 @@ class Indicator:
     share_range: tuple[float, float] | None = None
     goalposts: tuple[float, float] | None = None
     missing_codes: tuple[Any, ...] = ()
+    denominator: str | None = None    # column: each row's value ÷ the row's denominator
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,27 @@ class UnitEntry:
     name: str
     block: str | None
     aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Imputation:
+    """``[imputation]`` (SPEC §10): ``method`` none | mean | median; ``by`` "block" or a
+    column holding a unit attribute (groups = block × attribute)."""
+
+    method: str = "none"
+    by: str = "block"
+
+
+@dataclass(frozen=True)
+class Treatment:
+    """``[treatment]`` (SPEC §10): winsorise up to ``winmax`` points per indicator until
+    |skewness| < ``skew`` or excess kurtosis < ``kurtosis``; ``fallback`` log | none."""
+
+    method: str = "none"
+    winmax: int = 5
+    skew: float = 2.0
+    kurtosis: float = 3.5
+    fallback: str = "log"
 
 
 @dataclass(frozen=True)
@@ -106,6 +128,8 @@ class Method:
     units: tuple[UnitEntry, ...]
     thousands: str | None = None      # input.thousands: ".", "," or " " (None: no grouping)
     decimal_mark: str | None = None   # input.decimal_mark: "." or "," (None: either)
+    imputation: Imputation = Imputation()
+    treatment: Treatment = Treatment()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
     source: str = "method.toml"
     sha256: str | None = None

@@ -54,6 +54,10 @@ def wanted_columns(method: Method, extra: tuple[str, ...] = ()) -> dict[str, str
             wanted.setdefault(ind.column, f"subindices[{n}].indicators[{j}].column")
     for name in extra:
         wanted.setdefault(name, f'weighting.margins."{name}"')
+    from ddci_cli.method.treatment import treatment_columns
+
+    for name, key in treatment_columns(method).items():  # SPEC §10: by, denominators
+        wanted.setdefault(name, key)
     return wanted
 
 
