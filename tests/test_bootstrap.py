@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ddci_cli.uncertainty.bootstrap import (attach_intervals, bootstrap_replicates, intervals,
+from ddci_cli.uncertainty.bootstrap import (bootstrap_replicates, intervals, with_intervals,
                                percentile_interval, resampler)
 from ddci_cli.survey.clean import Survey
 from ddci_cli.errors import ProblemReport, UsageError
@@ -197,13 +197,12 @@ def test_chunk_size_and_replicate_count_do_not_change_replicates():
 def test_same_seed_same_intervals_other_seed_other_intervals():
     method = make_method()
     scores = scored(make_survey(), method)
-    attach_intervals(scores, 60, seed=9)
-    first = scores.ci
-    attach_intervals(scores, 60, seed=9)
-    assert scores.ci == first
-    attach_intervals(scores, 60, seed=10)
-    assert scores.ci != first
-    assert scores.bootstrap["replicates"] == 60 and scores.bootstrap["seed"] == 10
+    first = with_intervals(scores, 60, seed=9).ci
+    assert with_intervals(scores, 60, seed=9).ci == first
+    other = with_intervals(scores, 60, seed=10)
+    assert other.ci != first
+    assert other.bootstrap["replicates"] == 60 and other.bootstrap["seed"] == 10
+    assert scores.ci is None  # results are values: the nominal scores are not changed
 
 
 def test_percentile_interval_is_the_2_5_and_97_5_percentiles():
@@ -224,7 +223,7 @@ def test_ci_entries_only_for_ranked_units_and_tied_with_next():
     method = make_method(min_responses=58)
     survey = make_survey(firms=200)  # units have 53–62 evaluations
     scores = scored(survey, method)
-    attach_intervals(scores, 200, seed=1)
+    scores = with_intervals(scores, 200, seed=1)
     ok = [u for u, s in enumerate(scores.status) if s == "ok"]
     assert set(scores.ci) == set(ok) and len(ok) == 5  # two units have < 58 evaluations
     for u in ok:
@@ -247,7 +246,7 @@ def test_tied_with_next_separates_close_and_distant_units():
     survey = Survey("s.csv", None, 1, 600, ["A", "B", "C"], ["dist"] * 3, unit,
                     np.ones(600), X, np.arange(600) + 2)
     scores = scored(survey, make_method())
-    attach_intervals(scores, 300, seed=0)
+    scores = with_intervals(scores, 300, seed=0)
     order = [int(u) for u in np.argsort(scores.rank)]
     first, second, last = order
     assert scores.ci[first]["tied_with_next"] is True
@@ -258,7 +257,7 @@ def test_tied_with_next_separates_close_and_distant_units():
 def test_negative_replicates_is_a_usage_error():
     scores = scored(make_survey(), make_method())
     with pytest.raises(UsageError):
-        attach_intervals(scores, -5)
+        with_intervals(scores, -5)
 
 
 # --------------------------------------------------------------------------- coverage
@@ -389,7 +388,7 @@ def test_docs_edge_example_figures():
         assert (round(lo, 3), round(hi, 3)) == (low, high)
         assert round(100 * np.mean(np.isclose(x, bound)), 1) == share
         assert f"[{low:.3f}, {high:.3f}] | {share}%" in text
-    attach_intervals(scores, 1000, seed=0)
+    scores = with_intervals(scores, 1000, seed=0)
     lo, hi = scores.ci[units["Sở Tài chính"]]["composite"]
     assert (round(lo, 2), round(hi, 2)) == (83.02, 90.16)
     assert "87.68 with interval [83.02, 90.16]" in text

@@ -248,9 +248,9 @@ def sensitivity(
         lenient: Lenient = False, strict: Strict = False, quiet: Quiet = False,
         no_progress: NoProgress = False, debug: Debug = False) -> None:
     """Monte Carlo over weights, normalisation, aggregation: how stable are the ranks?"""
-    from ddci_cli.uncertainty.sensitivity import run_command
+    from ddci_cli.cli.analyses import run_sensitivity
 
-    Run(json_out, quiet, debug)(lambda: run_command(
+    Run(json_out, quiet, debug)(lambda: run_sensitivity(
         survey, method, output or [], json_out, read_options(sheet, header_row, encoding,
                                                              delimiter, lenient, strict),
         _lang(lang), seed, quiet, dict(
@@ -266,9 +266,9 @@ def diagnose(survey: Annotated[Path, typer.Argument(help="Survey file.")], metho
              delimiter: Delimiter = None, lang: Lang = None, lenient: Lenient = False,
              strict: Strict = False, quiet: Quiet = False, debug: Debug = False) -> None:
     """Reliability and structure: counts, missing rates, Cronbach's alpha, correlations."""
-    from ddci_cli.diagnose import run_command
+    from ddci_cli.cli.analyses import run_diagnose
 
-    Run(json_out, quiet, debug)(lambda: run_command(
+    Run(json_out, quiet, debug)(lambda: run_diagnose(
         survey, method, output or [], json_out, read_options(sheet, header_row, encoding,
                                                              delimiter, lenient, strict),
         _lang(lang), quiet))

@@ -25,9 +25,11 @@ def run_score(survey: Path, method_path: Path, outputs: list[Path], json_out: bo
     method = load_method_checked(method_path, survey, options)
     scores, report = score(survey, method, options)
     if bootstrap:
-        from ddci_cli.uncertainty.bootstrap import attach_intervals
+        from ddci_cli.uncertainty.bootstrap import with_intervals
 
-        attach_intervals(scores, bootstrap, seed, progress=not (quiet or no_progress))
+        with render.progress(bootstrap, "bootstrap",
+                             enabled=not (quiet or no_progress)) as advance:
+            scores = with_intervals(scores, bootstrap, seed, on_chunk=advance)
     document = score_document(scores, seed)
     write_outputs(scores, document, outputs, seed, lang, scorecards=scorecards)
     if chart is not None:

@@ -31,7 +31,9 @@ def run_compare(surveys: list[Path], methods: list[Path], years: list[int] | Non
     if bootstrap:
         from ddci_cli.years.bootstrap import attach_change_intervals
 
-        attach_change_intervals(cmp, bootstrap, seed, progress=not (quiet or no_progress))
+        with render.progress(bootstrap * len(cmp.years), "bootstrap",
+                             enabled=not (quiet or no_progress)) as advance:
+            attach_change_intervals(cmp, bootstrap, seed, on_chunk=advance)
     document = comparison_document(cmp, seed)
     write_comparison_outputs(cmp, document, outputs, seed, lang)
     english = (lang or cmp.scores[-1].method.language) == "en"

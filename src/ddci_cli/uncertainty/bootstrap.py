@@ -16,7 +16,7 @@ the chunk size.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -258,21 +258,20 @@ def _pair(bounds: np.ndarray, kind=float) -> list | None:
     return [kind(bounds[0]), kind(bounds[1])]
 
 
-def attach_intervals(scores: Scores, n: int, seed: int = 0, progress: bool = False,
-                     chunk: int | None = None) -> None:
-    """Bootstrap ``n`` replicates and set ``scores.ci`` (SPEC §6) and ``scores.bootstrap``
-    (settings). ``progress`` shows a bar on stderr when it is a terminal."""
+def with_intervals(scores: Scores, n: int, seed: int = 0, *, level: float = LEVEL,
+                   chunk: int | None = None,
+                   on_chunk: Callable[[int], None] | None = None) -> Scores:
+    """A copy of ``scores`` with ``n`` bootstrap replicates' intervals: ``ci`` (SPEC §6)
+    and ``bootstrap`` (the settings). ``on_chunk(k)`` is called after each chunk of k
+    replicates (progress)."""
     if n < 0:
         raise UsageError("--bootstrap must be 0 or more replicates")
     if n == 0:
-        return
-    from ddci_cli.cli import render
-
-    with render.progress(n, "bootstrap", enabled=progress) as advance:
-        reps = bootstrap_replicates(scores, n, seed, chunk=chunk, on_chunk=advance)
-    scores.ci = intervals(scores, reps)
-    scores.bootstrap = {"replicates": n, "seed": seed, "level": LEVEL,
-                        "resampling": reps.kind, "interval": "percentile",
-                        "weights": "re-raked per replicate" if reps.raked else "design weights"}
+        return scores
+    reps = bootstrap_replicates(scores, n, seed, chunk=chunk, on_chunk=on_chunk)
+    settings = {"replicates": n, "seed": seed, "level": level, "resampling": reps.kind,
+                "interval": "percentile",
+                "weights": "re-raked per replicate" if reps.raked else "design weights"}
     if reps.not_converged:
-        scores.bootstrap["raking_not_converged"] = reps.not_converged
+        settings["raking_not_converged"] = reps.not_converged
+    return replace(scores, ci=intervals(scores, reps, level), bootstrap=settings)

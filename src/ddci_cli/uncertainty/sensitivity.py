@@ -16,7 +16,6 @@ rebuilt run by run.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -26,7 +25,7 @@ from ddci_cli.core.normalize import norm_params
 from ddci_cli.core.rank import rank_units, tier_index
 from ddci_cli.scores import Scores, block_pipeline
 from ddci_cli.method.sensitivity import (AGGREGATION, EXCLUDE, MIN_RESPONSES, NORMALIZATION,
-                                   WEIGHTS, Settings, resolve_settings, settings_problems)
+                                   WEIGHTS, Settings)
 from ddci_cli.uncertainty.sobol import base_samples, saltelli_points, sobol_indices, split_outputs
 
 
@@ -257,61 +256,3 @@ def document(result: Sensitivity) -> dict:
         doc["indices"] = result.indices
     doc["problems"] = [p.to_dict() for p in scores.problems]
     return doc
-
-
-
-# --------------------------------------------------------------------------- command
-
-def run_command(survey_path: Path, method_path: Path, outputs: list[Path], json_out: bool,
-                options, lang: str | None, seed: int, quiet: bool, cli: dict) -> int:
-    """``ddci sensitivity``: resolve settings (method table, then flags), score, analyse,
-    write outputs, render."""
-    from ddci_cli.cli import render
-    from ddci_cli.check import load_method_checked
-    from ddci_cli.pipeline import score
-    from ddci_cli.io.write import check_outputs
-
-    check_outputs(outputs, [survey_path, method_path])
-    method = load_method_checked(method_path, survey_path, options)
-    settings = resolve_settings(method, **cli)
-    problems = settings_problems(method, settings)
-    if problems:
-        raise UsageError("; ".join(f"--{key.replace('_', '-')}: {msg}"
-                                   for key, msg in problems))
-    scores, report = score(survey_path, method, options)
-    result = analyse(scores, settings, seed)
-    doc = document(result)
-    english = (lang or method.language) == "en"
-    write_outputs(result, doc, outputs, seed, lang)
-    if json_out:
-        from ddci_cli.cli.application import emit_json
-
-        emit_json(doc)
-    elif not quiet:
-        render.sensitivity(doc, {b.id: b.label_en if english else b.label
-                                 for b in method.blocks}, english)
-    if not quiet:
-        render.problems(report.problems)
-        for out in outputs:
-            render.message(f"wrote {out}")
-    return 0
-
-
-def flat_rows(doc: dict) -> list[dict]:
-    """One row per unit (.csv, .parquet): rank statistics, then P(tier) per tier label."""
-    labels = list(dict.fromkeys(t for u in doc["units"] for t in u["tier_probability"]))
-    return [{**{k: u[k] for k in ("block", "unit", "nominal_rank", "nominal_tier",
-                                  "mean_rank", "median_rank", "q05_rank", "q95_rank",
-                                  "runs_ranked")},
-             **{f"p_{t}": u["tier_probability"].get(t) for t in labels}} for u in doc["units"]]
-
-
-def write_outputs(result: Sensitivity, doc: dict, outputs: list[Path], seed: int,
-                  lang: str | None) -> None:
-    """.json: the document; .csv/.parquet: one row per unit; .xlsx: the full report with
-    its Sensitivity sheet."""
-    from ddci_cli.report import write_workbook
-    from ddci_cli.io.write import write_formats
-
-    write_formats(outputs, doc, lambda: flat_rows(doc), lambda out: write_workbook(
-        result.scores, out, seed=seed, lang=lang, sensitivity=doc))

@@ -29,13 +29,12 @@ def year_seed(seed: int, year: int) -> int:
 
 
 def attach_change_intervals(cmp: Comparison, n: int, seed: int = 0,
-                            progress: bool = False) -> None:
-    """Set ``ci`` on every defined change of ``cmp`` and ``cmp.bootstrap`` (settings)."""
-    from ddci_cli.cli import render
+                            on_chunk=None) -> None:
+    """Set ``ci`` on every defined change of ``cmp`` and ``cmp.bootstrap`` (settings);
+    ``on_chunk(k)`` is called after each chunk of k replicates (of n × years)."""
     from ddci_cli.uncertainty.bootstrap import LEVEL
 
-    with render.progress(n * len(cmp.years), "bootstrap", enabled=progress) as advance:
-        composite, rank, kinds = replicate_composites(cmp, n, seed, advance)
+    composite, rank, kinds = replicate_composites(cmp, n, seed, on_chunk)
     for table, q_of in ((cmp.changes, lambda t: t - 1), (cmp.from_first, lambda t: 0)):
         for node, change in table.items():
             if change is not None:
