@@ -20,7 +20,8 @@ from ddci_cli.survey.clean import Survey
 from ddci_cli.survey.denominate import unit_groups
 
 __all__ = ["OK", "INCOMPLETE", "INSUFFICIENT", "BlockPlan", "BlockResult", "Scores",
-           "block_pipeline", "plan_blocks", "rank_scores", "score_survey"]
+           "block_pipeline", "plan_blocks", "rank_scores", "score_survey", "score_values",
+           "survey_unit_values"]
 
 @dataclass
 class Scores:
@@ -62,18 +63,29 @@ class PreparedValues:
         return cls(nan, np.zeros(nan.shape, bool), nan.copy(), np.zeros(nan.shape, bool))
 
 
-
 def score_survey(survey: Survey, method: Method, report: ProblemReport) -> Scores:
     """Run the nominal pipeline; problems (warnings, geometric errors) go to ``report``."""
-    n_units, n_ind = len(survey.units), len(method.indicators)
     plans = plan_blocks(method, survey.unit_blocks, unit_groups(survey, method, report))
+    return score_values(survey, method, survey_unit_values(survey, method, plans), plans, report)
+
+
+def survey_unit_values(survey: Survey, method: Method, plans: list[BlockPlan]) -> UnitValues:
+    """The (units × indicators) unit values of SPEC §4 from the survey's rows."""
+    n_units, n_ind = len(survey.units), len(method.indicators)
     block_of_unit = np.array([method.block_ids.index(b) for b in survey.unit_blocks], int)
     block_cols = np.zeros((len(plans), n_ind), bool)
     for b, plan in enumerate(plans):
         block_cols[b, plan.indicators] = True
-    uv = unit_values(survey.X, survey.unit_of_row, survey.weights, n_units,
-                     list(method.indicators), method.min_indicator_responses,
-                     block_of_unit, block_cols)
+    return unit_values(survey.X, survey.unit_of_row, survey.weights, n_units,
+                       list(method.indicators), method.min_indicator_responses,
+                       block_of_unit, block_cols)
+
+
+def score_values(survey: Survey, method: Method, uv: UnitValues, plans: list[BlockPlan],
+                 report: ProblemReport) -> Scores:
+    """Everything after the unit values: eligibility, the block pipelines, the ranking rule.
+    A re-run with another setting (``rescore``) starts here with the same unit values."""
+    n_units, n_ind = len(survey.units), len(method.indicators)
     scores = np.full((n_units, n_ind), np.nan)
     subs = np.full((n_units, len(method.subindices)), np.nan)
     composite = np.full(n_units, np.nan)
