@@ -131,7 +131,10 @@ def main() -> None:
     print(f"read + units       {units_s:8.3f} s   ratio {units_s / read_s:5.1f}x")
     print(f"suggestions {hints}, look-alike groups {len(found.groups)} "
           f"({sum(map(len, found.groups))} names)")
-    print(f"target < 5 s: {'met' if units_s + load_seconds < 5 else 'MISSED'}")
+    total = units_s + load_seconds
+    print(f"per name {1000 * total / len(found.names):.2f} ms; target for 3,000 names "
+          f"(< 5 s, method load included): {'met' if total < 5 else 'MISSED'}"
+          if args.names == 3000 else f"per name {1000 * total / len(found.names):.2f} ms")
 
 
 if __name__ == "__main__":

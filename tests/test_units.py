@@ -322,3 +322,14 @@ def test_every_format_character_is_removed_from_the_match_key():
     cf = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
     assert len(cf) > 150
     assert match_key("Sở Tài" + "".join(cf) + " chính") == match_key("Sở Tài chính")
+
+
+def test_units_toml_asks_for_the_block_it_cannot_know(tmp_path):
+    write_survey(tmp_path / "s.csv", [("Sở TN&MT", "", 3), ("Sở Tài nguyên và Môi trường", "", 2),
+                                      ("Sở Tư pháp", "", 2)])
+    write_method(tmp_path / "m.toml")
+    code, out, err = run_cli("units", tmp_path / "s.csv", "-m", tmp_path / "m.toml", "--toml")
+    assert code == 0 and "unknown_block" in err
+    table = tomllib.loads(out)["units"]
+    assert table == {"Sở Tài nguyên và Môi trường": {"aliases": ["Sở TN&MT"]}, "Sở Tư pháp": {}}
+    assert out.count('# block = ?  one of: "department", "district"') == 2

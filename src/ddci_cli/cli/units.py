@@ -109,22 +109,24 @@ def units_table(units: Units, method: Method, survey: Path) -> str:
     """A whole ``[units]`` table as TOML: the method's entries, then each look-alike group
     as one entry with aliases, then every other unlisted unit of the survey."""
     lines = [f"# [units] draft from {survey.name}: {len(units.names)} units, "
-             f"{len(units.groups)} look-alike groups. Check each entry: a group's aliases are",
-             "# spellings that look like one unit; a unit without a block needs one.", ""]
+             f"{len(units.groups)} look-alike groups.",
+             "# Check each entry: a group's aliases are spellings that look like one unit;",
+             "# a unit without a block needs one.", ""]
     present = {units.entries[u].name for u in range(len(units.names)) if units.entries[u]}
     for entry in method.units:
         note = "" if entry.name in present else "  # not in this survey"
         lines += [units_snippet(entry.name, entry.block, list(entry.aliases), method) + note, ""]
     grouped = {u for g in units.groups for u in g}
+    choose = "\n# block = ?  one of: " + ", ".join(toml_string(b.id) for b in method.blocks)
     for group in units.groups:
-        lines += [_snippet(group, units, method), ""]
+        lines += [_snippet(group, units, method) + (choose if group[0] in units.unsure
+                                                    else ""), ""]
     for u, name in enumerate(units.names):
         if units.entries[u] is not None or u in grouped:
             continue
         entry = units_snippet(name, None if u in units.unsure else units.blocks[u], [], method)
         if u in units.unsure:
-            entry += "\n# block = ?  one of: " + ", ".join(toml_string(b.id)
-                                                           for b in method.blocks)
+            entry += choose
         if u in units.nearest:
             entry += (f"\n# did you mean {toml_string(units.nearest[u])}? then move this name "
                       "to its aliases")
