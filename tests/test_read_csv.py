@@ -65,6 +65,27 @@ def test_records_are_those_of_the_csv_module(tmp_path_factory, text):
     assert normalised(records(grid)) == normalised(as_csv_module(text, ","))
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=csv_texts(), head_records=st.integers(1, 4), head_chars=st.integers(1, 40))
+def test_records_are_those_of_the_csv_module_whatever_the_head(tmp_path_factory, text,
+                                                                head_records, head_chars):
+    """The start split by the csv module (records, characters) may end anywhere: inside a
+    quoted line break, between \\r and \\n, before the header."""
+    from ddci_cli.io import delimited, read
+
+    path = tmp_path_factory.mktemp("csv") / "s.csv"
+    path.write_bytes(text.encode("utf-8"))
+    if not text.strip():
+        return
+    saved = delimited.HEAD_RECORDS, read.HEAD_CHARS
+    delimited.HEAD_RECORDS, read.HEAD_CHARS = head_records, head_chars
+    try:
+        grid = read_grid(path, delimiter=",")
+    finally:
+        delimited.HEAD_RECORDS, read.HEAD_CHARS = saved
+    assert normalised(records(grid)) == normalised(as_csv_module(text, ","))
+
+
 def test_title_rows_blank_lines_quotes_and_ragged_rows(tmp_path):
     text = ("Khảo sát DDCI 2024\n\n"
             "Mã DN,Đơn vị,Khối,Trọng số,B1,B2,C1,C2\n"

@@ -12,11 +12,12 @@ referenced from a million cells). The result is the same grid the ``csv`` module
 * blank lines are records of blank cells, quoted fields keep their delimiters and line
   breaks, and nothing is converted (``=1+1`` or ``0123`` stay text).
 
-pyarrow takes the number of columns from the first record it sees, so it is given a
-synthetic first record of ``width`` fields, ``width`` being the most common field count
-among the first records. Records with another count (title rows above the header, a
-ragged row) come back through ``invalid_row_handler`` with their record number; they
-are split by the ``csv`` module, exactly as before, and put back in their place.
+pyarrow is told the number of columns: the most common field count among the first
+records, which the ``csv`` module splits. Those up to the last one with another count
+(title rows above the header) are kept as the csv module split them, and pyarrow starts
+after them. Further records with another count (a ragged row) come back through
+``invalid_row_handler`` with their record number; they are split by the ``csv`` module,
+exactly as before, and put back in their place.
 """
 
 from __future__ import annotations
@@ -49,71 +50,101 @@ class ParseError(ValueError):
         self.line = line
 
 
-def parse(text_head: str, data: bytes, delimiter: str) -> Parsed:
+def parse(text_head: str, data: bytes, delimiter: str, complete: bool = False) -> Parsed:
     """Split UTF-8 ``data`` into records and fields. ``text_head``: the start of the same
-    text, decoded (for the widths)."""
-    head = _head_records(text_head, delimiter)
+    text, decoded (``complete``: the whole text). Its records, split by the csv module,
+    give the common width, and those up to the last one of another width (title rows
+    above the header) are taken as they are, so pyarrow starts at the header."""
+    head, ends = _head_records(text_head, delimiter, complete)
     counts = Counter(len(r) for r in head if r)
     common = counts.most_common(1)[0][0] if counts else 1
-    span = max([common, *(len(r) for r in head)])
-    table, odd = _arrow_read(data, delimiter, common)
-    total = table.num_rows + len(odd)
-    rows = np.full((total, span), "", dtype=object)
-    regular = np.ones(total, bool)
-    for i, fields in odd.items():
-        regular[i] = False
-        cut = fields[:span]
-        rows[i, :len(cut)] = cut
-    at = np.flatnonzero(regular)
-    for j, column in enumerate(table.columns):
-        rows[at, j] = _objects(column)
+    skip = max((k + 1 for k, r in enumerate(head) if r and len(r) != common), default=0)
+    offset = len(text_head[:ends[skip - 1]].encode("utf-8")) if skip else 0
+    rest = memoryview(data)[offset:]
+    table, later = _arrow_read(rest, delimiter, common) if len(rest) else (None, {})
+    columns = table.columns if table is not None else []
+    odd = {k: r for k, r in enumerate(head[:skip]) if len(r) != common}
+    odd.update({skip + k: fields for k, fields in later.items()})
+    total = skip + (table.num_rows if table is not None else 0) + len(later)
+    span = max([common, *(len(r) for r in head[:skip]), *(len(f) for f in later.values())])
+    rows = np.empty((total, span), dtype=object, order="F")  # columns are what is read
+    if span > common:
+        rows[:, common:] = ""
+    explicit = dict(enumerate(head[:skip]))
+    explicit.update(odd)
+    for i, fields in explicit.items():
+        rows[i, :] = (fields + [""] * span)[:span]
+    at = np.ones(total, bool)
+    at[list(explicit)] = False
+    where = None if not later else np.flatnonzero(at)
+    for j, column in enumerate(columns):
+        if where is None:  # straight into the grid's (contiguous) column
+            _objects(column, rows[skip:, j])
+        else:
+            rows[where, j] = _objects(column, np.empty(len(where), dtype=object))
     return Parsed(rows, common, odd)
 
 
-def _head_records(text: str, delimiter: str) -> list[list[str]]:
-    """The first records of ``text`` (at most :data:`HEAD_RECORDS`), split by ``csv``;
-    the last one is dropped when the text was cut in the middle of it."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    out = []
+def _head_records(text: str, delimiter: str,
+                  complete: bool) -> tuple[list[list[str]], list[int]]:
+    """The first records of ``text`` (at most :data:`HEAD_RECORDS`), split by ``csv``, and
+    the character offset where each ends. When ``text`` is only the start of the file
+    (not ``complete``), a record that runs to its end may go on: it is left out."""
+    stream = io.StringIO(text, newline="")
+    lines = stream.readlines()
+    reader = csv.reader(iter(lines), delimiter=delimiter)
+    out, ends, pos, used = [], [], 0, 0
     try:
         for record in reader:
+            while used < reader.line_num:  # the physical lines this record took
+                pos += len(lines[used])
+                used += 1
             out.append(record)
+            ends.append(pos)
             if len(out) >= HEAD_RECORDS:
                 break
     except csv.Error:  # an unclosed quote in the cut: the full parse decides
         pass
-    return out
+    if out and pos >= len(text) and not complete:
+        out.pop()  # it ran to the end of the cut: the record (or its \r\n) may go on
+        ends.pop()
+    return out, ends
 
 
-def _arrow_read(data: bytes, delimiter: str, width: int):
-    """(table of ``width`` string columns, {record index: fields} of the other records)."""
+def _arrow_read(data, delimiter: str, width: int):
+    """(table of ``width`` text columns, dictionary-encoded; {record index: fields} of the
+    records with another field count). Two threads first; pyarrow knows the record
+    numbers of such records only when parsing with one, so a file that has any is
+    parsed again that way."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     names = [f"f{j}" for j in range(width)]
-    synthetic = delimiter.join(names).encode() + b"\n"
-    for threads in (True, False):  # record numbers of odd rows are only known unthreaded
+    text = pa.string()
+    for threads in (True, False):
         odd: dict[int, list[str]] = {}
         unknown = []
 
         def handler(row, odd=odd, unknown=unknown):
             if row.number is None:
                 unknown.append(row)
-            else:  # record 1 is the synthetic header
-                odd[row.number - 2] = _split(row.text, delimiter)
+            else:
+                odd[row.number - 1] = _split(row.text, delimiter)
             return "skip"
 
         try:
             table = pacsv.read_csv(
-                pa.py_buffer(synthetic + data),
-                read_options=pacsv.ReadOptions(use_threads=threads, block_size=1 << 24),
+                pa.py_buffer(data),
+                read_options=pacsv.ReadOptions(use_threads=threads, column_names=names,
+                                               block_size=1 << 24),
                 parse_options=pacsv.ParseOptions(
                     delimiter=delimiter, quote_char='"', double_quote=True,
                     escape_char=False, newlines_in_values=True, ignore_empty_lines=False,
                     invalid_row_handler=handler),
                 convert_options=pacsv.ConvertOptions(
-                    column_types={n: pa.string() for n in names}, strings_can_be_null=False,
-                    quoted_strings_can_be_null=False, null_values=[]))
+                    column_types={n: pa.dictionary(pa.int32(), text) for n in names},
+                    strings_can_be_null=False, quoted_strings_can_be_null=False,
+                    null_values=[]))
         except pa.ArrowInvalid as exc:
             raise ParseError(str(exc).splitlines()[0], _line_of(str(exc))) from None
         if not unknown:
@@ -129,13 +160,18 @@ def _split(text: str, delimiter: str) -> list[str]:
     return records[0] if len(records) == 1 else [f for r in records for f in r]
 
 
-def _objects(column) -> np.ndarray:
-    """A string column as Python strings, one object per distinct value."""
-    import pyarrow.compute as pc
-
-    encoded = pc.dictionary_encode(column).combine_chunks()
-    uniques = np.asarray(encoded.dictionary.to_pylist() + [""], dtype=object)
-    return uniques[encoded.indices.to_numpy(zero_copy_only=False)]
+def _objects(column, out: np.ndarray) -> np.ndarray:
+    """A dictionary-encoded text column as Python strings in ``out``: one object per
+    distinct value of each chunk, referenced from every cell that holds it."""
+    start = 0
+    for chunk in column.chunks:
+        uniques = np.empty(len(chunk.dictionary), dtype=object)
+        uniques[:] = chunk.dictionary.to_pylist()
+        codes = chunk.indices.to_numpy(zero_copy_only=False)
+        # "clip": the codes are valid; the default "raise" copies through a buffer first
+        np.take(uniques, codes, out=out[start:start + len(codes)], mode="clip")
+        start += len(codes)
+    return out
 
 
 def _line_of(message: str) -> int | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -233,7 +232,7 @@ def _read_delimited(path: Path, encoding: str | None, delimiter: str | None) -> 
         raise InputError(f"{path.name} is larger than {MAX_TEXT_BYTES // 1024**2} MB; save the "
                          "survey as Parquet", code="file_too_large", file=str(path))
     raw = path.read_bytes()
-    if not raw.strip():
+    if not raw or raw.isspace():  # (strip() would copy the whole file)
         raise InputError(f"{path.name} is empty", code="empty_file", file=str(path))
     problems = ProblemReport()
     text, used = decode_text(raw, encoding, path, problems)
@@ -249,13 +248,13 @@ def _read_delimited(path: Path, encoding: str | None, delimiter: str | None) -> 
         delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(text)
     from ddci_cli.io.delimited import ParseError, parse
 
-    head = text[:HEAD_CHARS]
+    head, complete = text[:HEAD_CHARS], len(text) <= HEAD_CHARS
     data = raw if codecs.lookup(used).name == "utf-8" else \
         raw[len(codecs.BOM_UTF8):] if codecs.lookup(used).name == "utf-8-sig" else \
         text.encode("utf-8")
     del text  # pyarrow parses the bytes: the decoded text was only needed to check them
     try:
-        parsed = parse(head, data, delimiter)
+        parsed = parse(head, data, delimiter, complete)
     except ParseError as exc:
         near = f" near row {exc.line}" if exc.line else ""
         raise InputError(f"{path.name} cannot be read as CSV{near} ({_short(exc)}); check "

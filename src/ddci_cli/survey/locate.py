@@ -110,7 +110,7 @@ def _as_object_array(rows: list[list]) -> np.ndarray:
 
 def _any_nonblank(cells: np.ndarray) -> bool:
     """Whether any cell holds something; the first cells (a title, a header) usually tell."""
-    flat = cells.ravel()
+    flat = cells.ravel(order="K")  # any order: a column-major grid is not copied
     return bool(_nonblank(flat[:64]).any() or _nonblank(flat[64:]).any())
 
 
