@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from ddci_cli.errors import ProblemReport
-from ddci_cli.method.model import load_method
+from ddci_cli.method.load import load_method
 from ddci_cli.survey.locate import load_table
 from ddci_cli.survey.lookalike import initials, loose_key
 from ddci_cli.survey.units import find_units

@@ -14,7 +14,7 @@ Names are imported on first use, so ``import ddci_cli`` (and ``ddci --help``) st
 __version__ = "0.1.0"
 
 _API = {"Results": "ddci_cli.api", "score": "ddci_cli.api", "sensitivity": "ddci_cli.api",
-        "compare": "ddci_cli.api", "load_method": "ddci_cli.method.model",
+        "compare": "ddci_cli.api", "load_method": "ddci_cli.method.load",
         "Method": "ddci_cli.method.model", "Problem": "ddci_cli.errors",
         "InputError": "ddci_cli.errors", "DdciError": "ddci_cli.errors"}
 

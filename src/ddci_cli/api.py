@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ddci_cli.errors import Problem, ProblemReport, UsageError
-from ddci_cli.method.model import Method, load_method
+from ddci_cli.method.model import Method
+from ddci_cli.method.load import load_method
 from ddci_cli.pipeline import ReadOptions, score as score_scores
 from ddci_cli.scores import Scores, plan_blocks, score_values
 

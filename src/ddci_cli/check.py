@@ -16,7 +16,8 @@ from pathlib import Path
 
 from ddci_cli.survey.clean import Survey
 from ddci_cli.errors import InputError, ProblemReport
-from ddci_cli.method.model import Method, load_method
+from ddci_cli.method.model import Method
+from ddci_cli.method.load import load_method
 from ddci_cli.pipeline import ReadOptions, read_survey
 
 
@@ -68,7 +69,7 @@ def _method(path: Path, report: ProblemReport) -> tuple[Method | None, bool]:
 def partial_method(path: Path) -> Method | None:
     """The method built despite its errors, for reading the survey's columns; None when
     the file cannot be parsed at all or names no unit column."""
-    from ddci_cli.method.model import _nfc_tree
+    from ddci_cli.method.load import _nfc_tree
     from ddci_cli.method.build import build_method
     from ddci_cli.method.schema import TableReader
 

@@ -16,7 +16,6 @@ standardised items is given beside it.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ddci_cli.core.rank import competition_ranks, rounding_keys, tier_index
+from ddci_cli.core.rank import rank_units
 from ddci_cli.errors import UsageError
 from ddci_cli.results import SCHEMA_VERSION, tier_label
 from ddci_cli.scores import OK, BlockPlan, Scores, block_pipeline
@@ -125,13 +125,10 @@ def rescore_block(scores: Scores, plan: BlockPlan, x: np.ndarray) -> tuple[np.nd
     method = scores.method
     eligible = scores.values.responses[plan.units] >= method.min_responses
     x = np.where(eligible[:, None], x, np.nan)
-    comp = block_pipeline(x, plan, method).composite
-    ok = eligible & ~np.isnan(comp)
-    keys = np.where(ok, rounding_keys(comp, method.decimals), np.nan)
-    ranks = competition_ranks(keys, ok)
-    mins = [t.min for t in method.tiers_descending()]
-    tiers = tier_index(keys, mins) if mins else np.full(keys.shape, -1)
-    return np.where(ok, comp, np.nan), ranks, np.where(ok, tiers, -1)
+    comp = block_pipeline(x, plan, method, eligible=eligible).composite
+    ranking = rank_units(comp, [np.arange(len(plan.units))], method.decimals,
+                         [t.min for t in method.tiers_descending()], eligible)
+    return np.where(ranking.ok, comp, np.nan), ranking.rank, ranking.tier
 
 
 def what_ifs(scores: Scores, plan: BlockPlan, u: int, limit: int = WHAT_IFS) -> list[dict]:

@@ -12,9 +12,11 @@ from pathlib import Path
 from ddci_cli.survey.clean import Survey, clean_table, wanted_columns
 from ddci_cli.errors import InputError, ProblemReport, UsageError
 from ddci_cli.survey.locate import load_table
-from ddci_cli.method.model import Method, load_method
+from ddci_cli.method.model import Method
+from ddci_cli.method.load import load_method
 from ddci_cli.scores import Scores, score_survey
-from ddci_cli.survey.weighting import rake_survey, weighting_columns
+from ddci_cli.method.weighting import weighting_columns
+from ddci_cli.survey.weighting import rake_survey
 from ddci_cli.method.treatment import treatment_columns
 from ddci_cli.survey.denominate import denominate
 

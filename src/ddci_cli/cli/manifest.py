@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ddci_cli.errors import InputError, ProblemReport
-from ddci_cli.method.model import TomlTooDeep, toml_loads
+from ddci_cli.method.load import TomlTooDeep, toml_loads
 from ddci_cli.method.schema import TableReader
 
 COMMANDS = ("score", "compare", "validate")

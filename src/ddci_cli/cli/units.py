@@ -13,7 +13,8 @@ from pathlib import Path
 
 from ddci_cli.cli import render
 from ddci_cli.errors import InputError, ProblemReport
-from ddci_cli.method.model import Method, load_method
+from ddci_cli.method.model import Method
+from ddci_cli.method.load import load_method
 from ddci_cli.pipeline import ReadOptions
 from ddci_cli.survey.units import Units, find_units, toml_string, units_snippet
 

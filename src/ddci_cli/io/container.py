@@ -130,14 +130,18 @@ def _looks_like(path: Path) -> str:
         return "its content is not a zip package; check the file type or export it again"
 
 
+def password_error(path: Path) -> InputError:
+    return InputError(f"{path.name} is password-protected or encrypted; open it in Excel, "
+                      "remove the password (File → Info → Protect Workbook) and save a copy",
+                      code="password_protected", file=str(path))
+
+
 def _scan_ole(path: Path) -> ContainerScan:
     """An OLE file is a legacy .xls, or an encrypted .xlsx (the stream names tell)."""
     with path.open("rb") as fh:
         tail = b""
         while block := fh.read(CHUNK):
             if ENCRYPTED_STREAM in tail + block:
-                from ddci_cli.io.read import password_error
-
                 raise password_error(path)
             tail = block[-64:]
     return ContainerScan("xls")

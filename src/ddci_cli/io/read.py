@@ -2,7 +2,7 @@
 
 :func:`read_grid` turns a file into a :class:`Grid` (all cells of one sheet, as read);
 ``locate.py`` finds the header row in it. Nothing here knows about indicators. Workbooks
-pass :func:`ddci_cli.container.scan_container` first (bombs, encryption, XML entities).
+pass :func:`ddci_cli.io.container.scan_container` first (bombs, encryption, XML entities).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from ddci_cli.io.container import ContainerScan, scan_container
+from ddci_cli.io.container import ContainerScan, password_error, scan_container
 from ddci_cli.io.extent import SPARSE_FROM, memory_problem, too_large
 from ddci_cli.errors import InputError, Problem, ProblemReport, WARNING
 
@@ -219,12 +219,6 @@ def pick_sheet(names: list[str], sheet: str | int | None, path: Path) -> str:
     raise InputError(f"sheet '{sheet}' not found in {path.name}; its sheets are: "
                      f"{', '.join(names)}", code="sheet_not_found", file=str(path),
                      value=str(sheet))
-
-
-def password_error(path: Path) -> InputError:
-    return InputError(f"{path.name} is password-protected or encrypted; open it in Excel, "
-                      "remove the password (File → Info → Protect Workbook) and save a copy",
-                      code="password_protected", file=str(path))
 
 
 def _read_delimited(path: Path, encoding: str | None, delimiter: str | None) -> Grid:

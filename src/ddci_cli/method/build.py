@@ -77,7 +77,7 @@ def build_method(doc: dict, r: TableReader) -> Method:
     method = Method(**fields)
     _check_cross_rules(method, r)
     if "weighting" in doc:
-        from ddci_cli.survey.weighting import check_weighting
+        from ddci_cli.method.weighting import check_weighting
 
         check_weighting(doc["weighting"], r)
     if "sensitivity" in doc:

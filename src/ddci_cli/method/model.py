@@ -1,22 +1,17 @@
-"""The method file: TOML in, one validated and frozen :class:`Method` out (SPEC §3).
+"""The method model (SPEC §3): frozen dataclasses of one validated index definition.
 
-Every mistake is collected with its key path (``subindices[2].indicators[0].weight``) and,
-for a misspelt key, a suggestion; :func:`load_method` raises :class:`InputError` carrying
-all of them at once.
+Built by :mod:`ddci_cli.method.build` from the TOML that :mod:`ddci_cli.method.load` reads;
+every mistake there is collected with its key path and raised at once.
 """
 
 from __future__ import annotations
 
-import hashlib
-import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
-from ddci_cli.errors import InputError, Problem, ProblemReport
-from ddci_cli.method.schema import TableReader
+from ddci_cli.errors import Problem
 
 NORMALIZATIONS = ("minmax", "goalposts", "zscore", "rank", "none")
 AGGREGATIONS = ("arithmetic", "geometric")
@@ -49,6 +44,7 @@ class Indicator:
     goalposts: tuple[float, float] | None = None
     missing_codes: tuple[Any, ...] = ()
     denominator: str | None = None    # column: each row's value ÷ the row's denominator
+    answers: tuple[tuple[str, float], ...] | None = None  # own [answers]: text → code
 
 
 @dataclass(frozen=True)
@@ -130,6 +126,11 @@ class Method:
     decimal_mark: str | None = None   # input.decimal_mark: "." or "," (None: either)
     imputation: Imputation = Imputation()
     treatment: Treatment = Treatment()
+    answers: tuple[tuple[str, float], ...] = ()  # [answers]: answer text → code (SPEC §2)
+    leading_code: bool = False        # input.leading_code: "4 - Đồng ý" reads as 4
+    layout: str = "long"              # input.layout: long | grid | repeat
+    grid_pattern: str = "{question} [{unit}]"  # input.grid_pattern: a grid header
+    repeat_sheet: str | None = None   # input.repeat_sheet: the evaluations sheet or CSV
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
     source: str = "method.toml"
     sha256: str | None = None
@@ -153,85 +154,3 @@ class Method:
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
-
-
-def load_method(path: str | Path) -> Method:
-    """Read and validate a method file; raise :class:`InputError` listing every problem."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"method file {path} does not exist; create one with `ddci init`",
-                         code="file_not_found", file=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read method file {path}: {exc.strerror}",
-                         code="file_unreadable", file=str(path)) from None
-    method = parse_method(data, source=str(path))
-    return method
-
-
-def parse_method(data: bytes | str, source: str = "method.toml") -> Method:
-    """Parse method-file text (bytes or str) into a :class:`Method`, or raise InputError."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    report = ProblemReport()
-    try:
-        text = raw.decode("utf-8-sig")
-        doc = toml_loads(text)
-    except UnicodeDecodeError as exc:
-        raise InputError(f"the method file is not UTF-8 (byte {exc.start}); save it as UTF-8",
-                         code="method_encoding", file=source) from None
-    except TomlTooDeep as exc:
-        raise InputError(f"the method file {exc}", code="method_syntax", file=source) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"TOML syntax error: {exc}; fix the line it names",
-                         code="method_syntax", file=source) from None
-    from ddci_cli.method.build import build_method  # validation lives beside the schema
-
-    method = build_method(_nfc_tree(doc), TableReader(report, source))
-    report.raise_if_errors()
-    return _with(method, source=source, sha256=hashlib.sha256(raw).hexdigest(), text=text,
-                 problems=tuple(report.problems))
-
-
-MAX_TOML_DEPTH = 32  # a method file nests 4 levels, a manifest 3; deeper is not a method
-
-
-class TomlTooDeep(ValueError):
-    """A TOML text whose arrays and tables nest deeper than :data:`MAX_TOML_DEPTH`."""
-
-
-def toml_loads(text: str) -> dict[str, Any]:
-    """``tomllib.loads`` that answers a deeply nested text (``a = [[[[…`` 500 levels, which
-    exhausts the parser's recursion) with :class:`TomlTooDeep` instead of a crash."""
-    too_deep = TomlTooDeep(f"nests arrays or tables more than {MAX_TOML_DEPTH} levels deep; "
-                           "look for a run of '[' or '{' that is never closed")
-    try:
-        doc = tomllib.loads(text)
-    except RecursionError:
-        raise too_deep from None
-    stack: list[tuple[Any, int]] = [(doc, 0)]
-    while stack:  # iterative: the checks after this one may recurse over the document
-        value, depth = stack.pop()
-        if depth > MAX_TOML_DEPTH:
-            raise too_deep
-        children = value.values() if isinstance(value, dict) else \
-            value if isinstance(value, list) else ()
-        stack.extend((child, depth + 1) for child in children
-                     if isinstance(child, (dict, list)))
-    return doc
-
-
-def _with(method: Method, **changes: Any) -> Method:
-    from dataclasses import replace
-
-    return replace(method, **changes)
-
-
-def _nfc_tree(value: Any) -> Any:
-    if isinstance(value, str):
-        return nfc(value)
-    if isinstance(value, dict):
-        return {nfc(k): _nfc_tree(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_nfc_tree(v) for v in value]
-    return value

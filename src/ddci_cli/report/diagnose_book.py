@@ -38,7 +38,7 @@ def write_sheets(target: Path, tables: list[tuple[str, list[str], list[list]]]) 
     from openpyxl import Workbook
 
     from ddci_cli.io.write import write_with
-    from ddci_cli.report.workbook import safe_sheet_title, set_cell
+    from ddci_cli.report.cells import safe_sheet_title, set_cell
 
     wb = Workbook()
     wb.remove(wb.active)

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from ddci_cli.years.crosswalk import Crosswalk, Lineage, Node, link_years, load_crosswalk
 from ddci_cli.errors import InputError, Problem, ProblemReport, UsageError
-from ddci_cli.method.model import Method, load_method
+from ddci_cli.method.model import Method
+from ddci_cli.method.load import load_method
 from ddci_cli.pipeline import ReadOptions, score
 from ddci_cli.scores import Scores
 
