@@ -144,3 +144,187 @@ def test_imputation_leaves_observed_values_unchanged(x, groups, how):
     np.testing.assert_array_equal(values[seen], x[seen])
     assert not (imputed & seen).any()
     assert np.array_equal(imputed, np.isnan(x) & ~np.isnan(values))
+
+
+# --------------------------------------------------------------------------- method keys
+
+from ddci_cli.errors import InputError  # noqa: E402
+from ddci_cli.method.load import parse_method  # noqa: E402
+from ddci_cli.pipeline import score  # noqa: E402
+
+BASE = """
+[input]
+unit_column = "unit"
+block_column = "block"
+
+[[blocks]]
+id = "X"
+[[blocks]]
+id = "Y"
+
+[[subindices]]
+id = "s"
+  [[subindices.indicators]]
+  id = "a"
+  column = "a"
+  [[subindices.indicators]]
+  id = "b"
+  column = "b"
+  {denominator}
+"""
+
+
+def method_text(tables: str = "", denominator: str = "") -> str:
+    return BASE.replace("{denominator}", denominator) + tables
+
+
+def test_keys_are_read():
+    m = parse_method(method_text('[imputation]\nmethod = "median"\nby = "grp"\n'
+                                 '[treatment]\nmethod = "winsorise"\nwinmax = 2\nskew = 1.5\n'
+                                 'kurtosis = 2\nfallback = "none"\n', 'denominator = "pop"'))
+    assert (m.imputation.method, m.imputation.by) == ("median", "grp")
+    t = m.treatment
+    assert (t.method, t.winmax, t.skew, t.kurtosis, t.fallback) == ("winsorise", 2, 1.5, 2, "none")
+    assert m.indicators[1].denominator == "pop" and m.indicators[0].denominator is None
+    plain = parse_method(method_text())
+    assert plain.imputation.method == plain.treatment.method == "none"
+
+
+@pytest.mark.parametrize("tables, key", [
+    ('[treatment]\nwinmx = 3\n', "treatment.winmx"),
+    ('[treatment]\nmethod = "winsorize"\n', "treatment.method"),
+    ('[treatment]\nwinmax = -1\n', "treatment.winmax"),
+    ('[treatment]\nskew = 0\n', "treatment.skew"),
+    ('[treatment]\nfallback = "sqrt"\n', "treatment.fallback"),
+    ('[imputation]\nmethod = "knn"\n', "imputation.method"),
+    ('[imputation]\nby = 3\n', "imputation.by"),
+    ('[sensitivity]\ntreatment = ["none", "trim"]\n', "sensitivity.treatment"),
+    ('[sensitivity]\nwinmax = [3, 2.5]\n', "sensitivity.winmax"),
+])
+def test_bad_keys_name_their_path(tables, key):
+    with pytest.raises(InputError) as err:
+        parse_method(method_text(tables))
+    assert key in [p.key for p in err.value.report.problems], [p.key for p in err.value.report.problems]
+
+
+# --------------------------------------------------------------------------- through score
+
+ROWS = [  # unit, block, grp, pop, a, b
+    ("x1", "X", "g", 10, 1, 10), ("x2", "X", "g", 10, 2, 20), ("x3", "X", "h", 10, 3, ""),
+    ("y1", "Y", "g", 5, 100, 50), ("y2", "Y", "g", 5, 200, 60), ("y3", "Y", "h", 5, "", 70),
+    ("y4", "Y", "h", 5, 400, ""),
+]
+
+
+def write_survey(folder, rows=ROWS):
+    lines = ["unit,block,grp,pop,a,b"] + [",".join(map(str, r)) for r in rows]
+    path = folder / "survey.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run(tmp_path, tables="", denominator="", rows=ROWS):
+    method = parse_method(method_text(tables, denominator))
+    scores, report = score(write_survey(tmp_path, rows), method)
+    from ddci_cli.results import score_document
+
+    doc = score_document(scores)
+    return {u["unit"]: u for u in doc["units"]}, doc
+
+
+def test_imputation_never_crosses_blocks(tmp_path):
+    units, _ = run(tmp_path, '[imputation]\nmethod = "mean"\n')
+    assert units["y3"]["indicators"]["a"] == {"value": pytest.approx(700 / 3), "score": units[
+        "y3"]["indicators"]["a"]["score"], "n": 0, "imputed": True}
+    assert units["x3"]["indicators"]["b"]["value"] == pytest.approx(15.0)
+    assert units["x3"]["indicators"]["b"]["imputed"] is True
+    assert "imputed" not in units["x1"]["indicators"]["a"]
+    assert "treated" not in units["x1"]["indicators"]["a"]  # no treatment: no field
+
+
+def test_imputation_by_attribute_within_the_block(tmp_path):
+    units, _ = run(tmp_path, '[imputation]\nmethod = "mean"\nby = "grp"\n')
+    assert units["y3"]["indicators"]["a"]["value"] == 400.0   # Y × h: y4 only
+    assert units["y4"]["indicators"]["b"]["value"] == 70.0    # Y × h: y3 only
+    assert "imputed" not in units["x3"]["indicators"]["b"]    # X × h has no b: stays missing
+    assert units["x3"]["indicators"]["b"]["value"] is None
+
+
+def test_inconsistent_group_is_an_error(tmp_path):
+    rows = ROWS + [("x1", "X", "h", 10, 1, 10)]
+    with pytest.raises(InputError) as err:
+        run(tmp_path, '[imputation]\nmethod = "mean"\nby = "grp"\n', rows=rows)
+    assert [p.code for p in err.value.report.problems if p.severity == "error"] == \
+        ["inconsistent_group"]
+
+
+def test_denominator_divides_each_row(tmp_path):
+    units, doc = run(tmp_path, denominator='denominator = "pop"')
+    assert units["x1"]["indicators"]["b"]["value"] == 1.0
+    assert units["y3"]["indicators"]["b"]["value"] == 14.0
+    assert units["y1"]["indicators"]["a"]["value"] == 100.0  # a has no denominator
+
+
+def test_missing_denominator_warns_once_and_bad_one_is_an_error(tmp_path):
+    rows = [r if r[0] not in ("x1", "x2") else (*r[:3], "", *r[4:]) for r in ROWS]
+    units, doc = run(tmp_path, denominator='denominator = "pop"', rows=rows)
+    warned = [p for p in doc["problems"] if p["code"] == "missing_denominator"]
+    assert len(warned) == 1 and warned[0]["column"] == "pop" and warned[0]["row"] == 2
+    assert units["x1"]["indicators"]["b"]["value"] is None
+    for bad in (0, "many"):
+        rows = [r if r[0] != "y2" else (*r[:3], bad, *r[4:]) for r in ROWS]
+        with pytest.raises(InputError) as err:
+            run(tmp_path, denominator='denominator = "pop"', rows=rows)
+        found = [p for p in err.value.report.problems if p.code == "bad_denominator"]
+        assert len(found) == 1 and found[0].row == 6 and found[0].column == "pop"
+
+
+def test_treatment_record_and_marks_in_the_json(tmp_path):
+    rows = [(f"u{k}", "X", "g", 1, k, k) for k in range(1, 21)] + \
+        [("big", "X", "g", 1, 1000, 5)]
+    units, doc = run(tmp_path, '[treatment]\nmethod = "winsorise"\n', rows=rows)
+    rec = {(r["block"], r["indicator"]): r for r in doc["treatment"]}
+    a = rec[("X", "a")]
+    assert a["winsorised"] == 1 and a["units_winsorised"] == ["big"] and not a["log"]
+    assert a["passed_before"] is False and a["passed_after"] is True
+    assert a["skew_before"] > 2 and a["n"] == 21
+    assert rec[("X", "b")]["winsorised"] == 0 and rec[("X", "b")]["passed_before"] is True
+    big = units["big"]["indicators"]["a"]
+    assert big["value"] == 1000 and big["treated"] == 20 and big["winsorised"] is True
+    assert big["score"] == 100.0 and units["u20"]["indicators"]["a"]["score"] == 100.0
+
+
+# --------------------------------------------------------------------------- sensitivity
+
+def test_sensitivity_varies_treatment_imputation_and_winmax(tmp_path):
+    """Each run re-runs imputation and treatment: a run's ranks are the nominal ranks of
+    the method with that run's choices."""
+    from dataclasses import replace
+
+    from ddci_cli.method.sensitivity import resolve_settings
+    from ddci_cli.scores import score_survey
+    from ddci_cli.errors import ProblemReport
+    from ddci_cli.uncertainty.sensitivity import analyse
+
+    rows = [(f"u{k}", "X" if k % 3 else "Y", "g" if k % 2 else "h", 1,
+             k ** 3 if k % 7 else "", (k * 37) % 23) for k in range(1, 40)]
+    tables = ('[imputation]\nmethod = "mean"\nby = "grp"\n[treatment]\nmethod = "winsorise"\n'
+              '[sensitivity]\ntreatment = ["none", "winsorise"]\n'
+              'imputation = ["none", "mean", "median"]\nwinmax = [1, 5]\nruns = 60\n')
+    method = parse_method(method_text(tables))
+    scores, _ = score(write_survey(tmp_path, rows), method)
+    s = resolve_settings(method)
+    assert s.groups() == ["treatment", "imputation", "winmax"]
+    assert s.to_dict()["winmax"] == [1, 5]
+    result = analyse(scores, s, seed=3)
+    seen = set()
+    for r in range(s.runs):
+        t = s.treatment[result.draws.treatment[r]]
+        i = s.imputation[result.draws.imputation[r]]
+        w = s.winmax[result.draws.winmax[r]]
+        seen.add((t, i, w))
+        m = replace(method, treatment=replace(method.treatment, method=t, winmax=w),
+                    imputation=replace(method.imputation, method=i))
+        nominal = score_survey(scores.survey, m, ProblemReport())
+        np.testing.assert_array_equal(result.ranks[r], nominal.rank, err_msg=str((t, i, w)))
+    assert len(seen) == 12

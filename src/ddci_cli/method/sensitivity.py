@@ -4,7 +4,8 @@ file, overridden key by key by the command line, checked against the method.
 Keys: ``runs``, ``mode`` (uncertainty | sobol), ``weights`` (p: each sub-index weight ×
 U(1−p, 1+p)), ``weights_dirichlet`` (α), ``normalization`` and ``aggregation`` (sets of
 methods), ``min_responses`` (a set of thresholds), ``exclude_subindex`` (true: drop one
-sub-index at a time). With no uncertain input named anywhere, weights vary by ±25%.
+sub-index at a time), ``treatment``, ``imputation`` (sets of methods) and ``winmax`` (a set
+of limits) of SPEC §10. With no uncertain input named anywhere, weights vary by ±25%.
 """
 
 from __future__ import annotations
@@ -14,16 +15,17 @@ from dataclasses import dataclass
 from ddci_cli.errors import UsageError
 from ddci_cli.method.model import AGGREGATIONS, NORMALIZATIONS, Method
 from ddci_cli.method.schema import TableReader
-from ddci_cli.uncertainty.sobol import is_power_of_two
+from ddci_cli.method.treatment import IMPUTATION_METHODS, TREATMENT_METHODS
 
 MODES = ("uncertainty", "sobol")
 TABLE_KEYS = ("runs", "mode", "weights", "weights_dirichlet", "normalization", "aggregation",
-              "min_responses", "exclude_subindex")
+              "min_responses", "exclude_subindex", "treatment", "imputation", "winmax")
 DEFAULT_RUNS = {"uncertainty": 1000, "sobol": 1024}
 DEFAULT_WEIGHT_NOISE = 0.25
 # the input groups, in design-column order (also the names in the JSON "indices")
 WEIGHTS, NORMALIZATION, AGGREGATION, MIN_RESPONSES, EXCLUDE = (
     "weights", "normalization", "aggregation", "min_responses", "exclude_subindex")
+TREATMENT, IMPUTATION, WINMAX = "treatment", "imputation", "winmax"  # SPEC §10 steps
 
 
 @dataclass(frozen=True)
@@ -40,12 +42,15 @@ class Settings:
     aggregation: tuple[str, ...]
     min_responses: tuple[int, ...]
     exclude_subindex: bool
+    treatment: tuple[str, ...] = ("none",)
+    imputation: tuple[str, ...] = ("none",)
+    winmax: tuple[int, ...] = (5,)
 
     def groups(self) -> list[str]:
         """The uncertain inputs, in design order."""
         names = [WEIGHTS] if self.weights > 0 or self.dirichlet else []
-        names += [n for n in (NORMALIZATION, AGGREGATION, MIN_RESPONSES)
-                  if len(getattr(self, n)) > 1]
+        names += [n for n in (NORMALIZATION, AGGREGATION, MIN_RESPONSES, TREATMENT,
+                              IMPUTATION, WINMAX) if len(getattr(self, n)) > 1]
         return names + [EXCLUDE] * self.exclude_subindex
 
     def to_dict(self) -> dict:
@@ -54,7 +59,9 @@ class Settings:
                 "weights_dirichlet": self.dirichlet, "normalization": list(self.normalization),
                 "aggregation": list(self.aggregation),
                 "min_responses": list(self.min_responses),
-                "exclude_subindex": self.exclude_subindex}
+                "exclude_subindex": self.exclude_subindex,
+                "treatment": list(self.treatment), "imputation": list(self.imputation),
+                "winmax": list(self.winmax)}
 
 
 # --------------------------------------------------------------------------- settings
@@ -79,7 +86,8 @@ def check_table(method: Method, r: TableReader) -> None:
     if "weights" in table and "weights_dirichlet" in table:
         r.error("bad_value", "sensitivity.weights_dirichlet", "give weights (uniform ±p) or "
                 "weights_dirichlet, not both")
-    for key, allowed in ((NORMALIZATION, NORMALIZATIONS), (AGGREGATION, AGGREGATIONS)):
+    for key, allowed in ((NORMALIZATION, NORMALIZATIONS), (AGGREGATION, AGGREGATIONS),
+                         (TREATMENT, TREATMENT_METHODS), (IMPUTATION, IMPUTATION_METHODS)):
         for name in r.texts(table, key, path) or ():
             if name not in allowed:
                 r.error("bad_value", f"sensitivity.{key}", f"'{name}' is not one of "
@@ -88,6 +96,9 @@ def check_table(method: Method, r: TableReader) -> None:
         if value != int(value) or value < 1:
             r.error("bad_value", "sensitivity.min_responses", "must be whole numbers ≥ 1",
                     value)
+    for value in r.numbers(table, WINMAX, path) or ():
+        if value != int(value) or value < 0:
+            r.error("bad_value", "sensitivity.winmax", "must be whole numbers ≥ 0", value)
     r.boolean(table, EXCLUDE, path, False)
     if not r.report.has_errors:
         for key, message in settings_problems(method, resolve_settings(method)):
@@ -109,14 +120,15 @@ def resolve_settings(method: Method, **cli) -> Settings:
     for key in ("mode", "runs", "weights", "weights_dirichlet", "exclude_subindex"):
         if cli.get(key) is not None:
             table[key] = cli[key]
-    for key in (NORMALIZATION, AGGREGATION, MIN_RESPONSES):
+    for key in (NORMALIZATION, AGGREGATION, MIN_RESPONSES, TREATMENT, IMPUTATION, WINMAX):
         if cli.get(key) is not None:
             table[key] = _split(cli[key])
     mode = table.get("mode", "uncertainty")
     if mode not in MODES:
         raise UsageError(f"--mode must be one of {', '.join(MODES)}")
     varied = any(k in table for k in ("weights", "weights_dirichlet", NORMALIZATION,
-                                      AGGREGATION, MIN_RESPONSES, EXCLUDE))
+                                      AGGREGATION, MIN_RESPONSES, EXCLUDE, TREATMENT,
+                                      IMPUTATION, WINMAX))
     weights = table.get("weights", 0.0 if varied else DEFAULT_WEIGHT_NOISE)
     settings = Settings(
         mode=mode, runs=int(table.get("runs", DEFAULT_RUNS[mode])), weights=float(weights),
@@ -124,7 +136,10 @@ def resolve_settings(method: Method, **cli) -> Settings:
         normalization=_choices(table, NORMALIZATION, NORMALIZATIONS, method.normalization),
         aggregation=_choices(table, AGGREGATION, AGGREGATIONS, method.composite_aggregation),
         min_responses=_min_responses(table, method), exclude_subindex=bool(
-            table.get(EXCLUDE, False)))
+            table.get(EXCLUDE, False)),
+        treatment=_choices(table, TREATMENT, TREATMENT_METHODS, method.treatment.method),
+        imputation=_choices(table, IMPUTATION, IMPUTATION_METHODS, method.imputation.method),
+        winmax=_whole(table, WINMAX, method.treatment.winmax, 0))
     _check_cli_numbers(settings)
     return settings
 
@@ -135,6 +150,17 @@ def _choices(table: dict, key: str, allowed: tuple[str, ...], nominal: str) -> t
     if bad:
         raise UsageError(f"--{key}: '{bad[0]}' is not one of {', '.join(allowed)}")
     return tuple(dict.fromkeys(names))
+
+
+def _whole(table: dict, key: str, nominal: int, least: int) -> tuple[int, ...]:
+    """A set of whole numbers ≥ ``least`` (``winmax``), the nominal one when absent."""
+    try:
+        numbers = [float(v) for v in table.get(key) or [nominal]]
+    except ValueError:
+        raise UsageError(f"--{key} takes whole numbers, e.g. 3,5") from None
+    if any(v != int(v) or v < least for v in numbers):
+        raise UsageError(f"--{key} takes whole numbers ≥ {least}, e.g. 3,5")
+    return tuple(dict.fromkeys(int(v) for v in numbers))
 
 
 def _min_responses(table: dict, method: Method) -> tuple[int, ...]:
@@ -182,5 +208,11 @@ def settings_problems(method: Method, s: Settings) -> list[tuple[str, str]]:
         problems.append((EXCLUDE, "excluding a sub-index needs at least two sub-indices"))
     if s.mode == "sobol" and not s.groups():
         problems.append(("mode", "nothing is uncertain: give weights, normalization, "
-                         "aggregation, min_responses or exclude_subindex"))
+                         "aggregation, min_responses, exclude_subindex, treatment, "
+                         "imputation or winmax"))
     return problems
+
+
+def is_power_of_two(n: int) -> bool:
+    """Sobol mode's base sample N must be a power of two (the Sobol sequence's balance)."""
+    return n > 0 and n & (n - 1) == 0

@@ -38,7 +38,7 @@ def treatment_columns(method) -> dict[str, str]:
     """Columns the treatment tables name → the key path naming them (read with the
     survey): the imputation attribute and the indicators' denominators."""
     wanted = {}
-    if method.imputation.method != "none" and method.imputation.by != "block":
+    if method.imputation.by != "block":  # read even when off: sensitivity may turn it on
         wanted[method.imputation.by] = "imputation.by"
     for n, k in enumerate(method.subindices):
         for j, ind in enumerate(k.indicators):

@@ -83,7 +83,7 @@ def unit_groups(survey, method: Method, report: ProblemReport) -> list[str] | No
     None when imputation is by block. Two different values within one unit are error
     ``inconsistent_group`` naming the unit."""
     rule = method.imputation
-    if rule.method == "none" or rule.by == "block":
+    if rule.by == "block":
         return None
     cells = survey.extra.get(rule.by)
     labels: list[str | None] = [None] * len(survey.units)

@@ -2,8 +2,8 @@
 analysis and Sobol sensitivity indices, COINr style.
 
 Uncertain inputs: sub-index weights (each × U(1−p, 1+p), or Dirichlet around the nominal
-shares), the normalisation method, the composite aggregation, ``min_responses``, and the
-exclusion of one sub-index. Every run is a point u of the unit hypercube mapped to those
+shares), the normalisation method, the composite aggregation, ``min_responses``, the
+exclusion of one sub-index, and the treatment, imputation and ``winmax`` of SPEC §10. Every run is a point u of the unit hypercube mapped to those
 inputs (:func:`map_draws`), so the Monte Carlo and the Saltelli design share one model.
 
 Unit values never change between runs, and scores and sub-indices depend only on the
@@ -15,7 +15,7 @@ rebuilt run by run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -24,7 +24,8 @@ from ddci_cli.method.model import Method
 from ddci_cli.core.normalize import norm_params
 from ddci_cli.core.rank import rank_units, tier_index
 from ddci_cli.scores import Scores, block_pipeline
-from ddci_cli.method.sensitivity import (AGGREGATION, EXCLUDE, MIN_RESPONSES, NORMALIZATION,
+from ddci_cli.method.sensitivity import (AGGREGATION, EXCLUDE, IMPUTATION, MIN_RESPONSES,
+                                   NORMALIZATION, TREATMENT, WINMAX,
                                    WEIGHTS, Settings)
 from ddci_cli.uncertainty.sobol import base_samples, saltelli_points, sobol_indices, split_outputs
 
@@ -41,6 +42,9 @@ class Draws:
     aggregation: np.ndarray
     min_responses: np.ndarray
     excluded: np.ndarray        # sub-index index, -1 = none
+    treatment: np.ndarray | None = None   # SPEC §10 choices (None: the nominal one)
+    imputation: np.ndarray | None = None
+    winmax: np.ndarray | None = None
 
 
 def design_columns(settings: Settings, method: Method) -> dict[str, np.ndarray]:
@@ -81,7 +85,9 @@ def map_draws(u: np.ndarray, settings: Settings, method: Method) -> Draws:
     weights[rows, excluded[rows]] = 0.0
     return Draws(weights, pick(NORMALIZATION, len(settings.normalization)),
                  pick(AGGREGATION, len(settings.aggregation)),
-                 pick(MIN_RESPONSES, len(settings.min_responses)), excluded)
+                 pick(MIN_RESPONSES, len(settings.min_responses)), excluded,
+                 pick(TREATMENT, len(settings.treatment)),
+                 pick(IMPUTATION, len(settings.imputation)), pick(WINMAX, len(settings.winmax)))
 
 
 def evaluate(scores: Scores, settings: Settings, draws: Draws) -> tuple[np.ndarray, np.ndarray]:
@@ -89,10 +95,11 @@ def evaluate(scores: Scores, settings: Settings, draws: Draws) -> tuple[np.ndarr
     method, uv = scores.method, scores.values
     n_runs = len(draws.normalization)
     composite = np.full((n_runs, len(scores.survey.units)), np.nan)
+    steps = _step_choices(settings, draws, n_runs)
     sizes = (len(settings.normalization), len(settings.aggregation),
-             len(settings.min_responses))
+             len(settings.min_responses), *(len(c) for c, _ in steps))
     code = np.ravel_multi_index((draws.normalization, draws.aggregation,
-                                 draws.min_responses), sizes)
+                                 draws.min_responses, *(d for _, d in steps)), sizes)
     present, inverse = np.unique(code, return_inverse=True)
     groups = np.column_stack(np.unravel_index(present, sizes))
     inverse = inverse.reshape(-1)
@@ -105,17 +112,30 @@ def evaluate(scores: Scores, settings: Settings, draws: Draws) -> tuple[np.ndarr
         params = {name: norm_params(method, indicators, name=name)
                   for name in settings.normalization}
         weights = draws.sub_weights[:, plan.subindices]
-        for g, (ni, ai, mi) in enumerate(groups):
+        for g, (ni, ai, mi, ti, ii, wi) in enumerate(groups):
             runs = np.flatnonzero(inverse == g)
             eligible = responses >= settings.min_responses[mi]
             batch = np.where(eligible[:, None], x, np.nan)[None]  # broadcast over the runs
             result = block_pipeline(batch, plan, method,
                                     params=params[settings.normalization[ni]],
                                     composite_how=settings.aggregation[ai],
-                                    sub_weights=weights[runs])
+                                    sub_weights=weights[runs], eligible=eligible,
+                                    imputation=replace(method.imputation,
+                                                       method=settings.imputation[ii]),
+                                    treatment=replace(method.treatment,
+                                                      method=settings.treatment[ti],
+                                                      winmax=settings.winmax[wi]))
             composite[np.ix_(runs, plan.units)] = result.composite
     ranking = rank_units(composite, [p.units for p in scores.plans], method.decimals)
     return ranking.keys, ranking.rank
+
+
+def _step_choices(settings: Settings, draws: Draws, n_runs: int) -> list:
+    """(choices, per-run index) of treatment, imputation and winmax (SPEC §10): imputation
+    and treatment re-run in every group of runs that uses them, as COINr's sensitivity
+    rebuilds them."""
+    return [(getattr(settings, name), np.zeros(n_runs, int) if getattr(draws, name) is None
+             else getattr(draws, name)) for name in (TREATMENT, IMPUTATION, WINMAX)]
 
 
 # --------------------------------------------------------------------------- analyses
@@ -188,9 +208,9 @@ def rank_shift(ranks: np.ndarray, nominal: np.ndarray) -> np.ndarray:
 
 
 def _take(draws: Draws, rows: slice) -> Draws:
-    return Draws(*(getattr(draws, f)[rows] for f in ("sub_weights", "normalization",
-                                                     "aggregation", "min_responses",
-                                                     "excluded")))
+    return Draws(*(None if getattr(draws, f) is None else getattr(draws, f)[rows]
+                   for f in ("sub_weights", "normalization", "aggregation", "min_responses",
+                             "excluded", "treatment", "imputation", "winmax")))
 
 
 def _num(value) -> float | None:
