@@ -162,3 +162,19 @@ def test_missing_denominator_warns_once(built):
     warned = [p for p in built["problems"] if p["code"] == "missing_denominator"]
     assert len(warned) == 1 and warned[0]["column"] == "Energy"
     assert warned[0]["severity"] == "warning"
+
+
+def test_document_follows_the_schema(built):
+    import json
+    from pathlib import Path
+
+    import jsonschema
+
+    schema = json.loads((Path(__file__).resolve().parents[1] / "docs" / "schema" /
+                         "score-v1.json").read_text(encoding="utf-8"))
+    jsonschema.validate(built, schema)
+    # the new fields are declared, not just allowed
+    entry = schema["$defs"]["unit"]["properties"]["indicators"]["additionalProperties"][
+        "properties"]
+    assert {"imputed", "treated", "winsorised"} <= set(entry)
+    assert "treatment" in schema["properties"]
