@@ -184,6 +184,7 @@ def test_abbreviations_are_similar_units_with_counts_and_a_snippet(tmp_path):
     ("Sở Nội vụ", "Sở Ngoại vụ", False),
     ("Sở Tài chính", "Sở Tư pháp", False),
     ("Sở Công Thương", "Sở Thông tin và Truyền thông", False),
+    ("?", "-", False),                               # no letters: nothing to compare
 ])
 def test_which_spellings_look_alike(tmp_path, a, b, similar):
     write_survey(tmp_path / "s.csv", [(a, DEP, 2), (b, DEP, 2)])

@@ -198,7 +198,8 @@ def lookalike_groups(names: list[str]) -> list[list[int]]:
     loose = [loose_key(n) for n in names]
     first_of: dict[str, int] = {}
     for i, key in enumerate(loose):
-        groups.join(first_of.setdefault(key, i), i)
+        if key:  # names of punctuation only ("?", "-") say nothing about each other
+            groups.join(first_of.setdefault(key, i), i)
     distinct = list(first_of)
     for a, b in _edit_pairs(distinct):
         groups.join(first_of[distinct[a]], first_of[distinct[b]])
