@@ -21,7 +21,9 @@ import numpy as np
 
 from ddci_cli.errors import UsageError
 from ddci_cli.method.model import Method
+from ddci_cli.core.block import prepare
 from ddci_cli.core.normalize import norm_params
+from ddci_cli.method.model import Imputation, Treatment
 from ddci_cli.core.rank import rank_units, tier_index
 from ddci_cli.scores import Scores, block_pipeline
 from ddci_cli.method.sensitivity import (AGGREGATION, EXCLUDE, IMPUTATION, MIN_RESPONSES,
@@ -29,6 +31,8 @@ from ddci_cli.method.sensitivity import (AGGREGATION, EXCLUDE, IMPUTATION, MIN_R
                                    WEIGHTS, Settings)
 from ddci_cli.uncertainty.sobol import base_samples, saltelli_points, sobol_indices, split_outputs
 
+
+NO_IMPUTATION, NO_TREATMENT = Imputation("none"), Treatment("none")  # done once per group
 
 # --------------------------------------------------------------------------- the model
 
@@ -112,19 +116,22 @@ def evaluate(scores: Scores, settings: Settings, draws: Draws) -> tuple[np.ndarr
         params = {name: norm_params(method, indicators, name=name)
                   for name in settings.normalization}
         weights = draws.sub_weights[:, plan.subindices]
+        prepared: dict = {}  # imputation and treatment do not depend on weights, etc.
         for g, (ni, ai, mi, ti, ii, wi) in enumerate(groups):
             runs = np.flatnonzero(inverse == g)
-            eligible = responses >= settings.min_responses[mi]
-            batch = np.where(eligible[:, None], x, np.nan)[None]  # broadcast over the runs
-            result = block_pipeline(batch, plan, method,
+            if (mi, ti, ii, wi) not in prepared:
+                eligible = responses >= settings.min_responses[mi]
+                batch = np.where(eligible[:, None], x, np.nan)[None]  # broadcast over runs
+                prepared[mi, ti, ii, wi] = prepare(
+                    batch, plan, method, eligible=eligible,
+                    imputation=replace(method.imputation, method=settings.imputation[ii]),
+                    treatment=replace(method.treatment, method=settings.treatment[ti],
+                                      winmax=settings.winmax[wi]))[0]
+            result = block_pipeline(prepared[mi, ti, ii, wi], plan, method,
                                     params=params[settings.normalization[ni]],
                                     composite_how=settings.aggregation[ai],
-                                    sub_weights=weights[runs], eligible=eligible,
-                                    imputation=replace(method.imputation,
-                                                       method=settings.imputation[ii]),
-                                    treatment=replace(method.treatment,
-                                                      method=settings.treatment[ti],
-                                                      winmax=settings.winmax[wi]))
+                                    sub_weights=weights[runs], imputation=NO_IMPUTATION,
+                                    treatment=NO_TREATMENT)
             composite[np.ix_(runs, plan.units)] = result.composite
     ranking = rank_units(composite, [p.units for p in scores.plans], method.decimals)
     return ranking.keys, ranking.rank
