@@ -55,9 +55,10 @@ def test_readme_python_example_runs(monkeypatch):
     monkeypatch.chdir(ROOT)
     namespace: dict = {}
     exec(compile(block, "README.md", "exec"), namespace)
-    scores = namespace["scores"]
-    assert len(scores.survey.units) == 35
-    assert not namespace["problems"].has_errors
+    results = namespace["results"]
+    assert len(results.units) == 35
+    assert not [p for p in results.problems if p.severity == "error"]
+    assert list(namespace["zscores"].units.columns) == list(results.units.columns)
 
 
 def test_readme_quick_start_matches_ci():

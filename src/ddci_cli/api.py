@@ -172,14 +172,14 @@ def compare(surveys: "list[str | Path]", method: "Method | str | Path | list", *
     import pandas as pd
 
     from ddci_cli.years.compare import compare as compare_years
-    from ddci_cli.years.output import compare_document
+    from ddci_cli.years.output import comparison_document
 
     methods = method if isinstance(method, list) else [method]
     cmp = compare_years([Path(s) for s in surveys], methods, years,
                         crosswalk=Path(crosswalk) if crosswalk else None,
                         pool_bounds=pool_bounds)
     rows = []
-    for unit in compare_document(cmp)["units"]:
+    for unit in comparison_document(cmp)["units"]:
         for year, cell in unit["years"].items():
             change = (unit.get("changes") or {}).get(year) or {}
             rows.append({"unit": unit["unit"], "block": unit["block"], "year": int(year),

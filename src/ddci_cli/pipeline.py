@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ddci_cli.survey.clean import Survey, clean_table, wanted_columns
 from ddci_cli.errors import InputError, ProblemReport, UsageError
+from ddci_cli.survey.frame import FRAME_NAME, frame_sha256, is_frame
 from ddci_cli.survey.locate import load_table
 from ddci_cli.method.model import Method
 from ddci_cli.method.load import load_method
@@ -36,15 +37,17 @@ class ReadOptions:
 
 def read_survey(path: str | Path, method: Method, options: ReadOptions = ReadOptions(),
                 report: ProblemReport | None = None) -> Survey:
-    """Read and check ``path``; every problem goes to ``report`` (raise if it has errors)."""
-    path = Path(path)
+    """Read and check ``path`` (a file, or a pandas DataFrame with one row per evaluation);
+    every problem goes to ``report`` (raise if it has errors)."""
+    frame = path if is_frame(path) else None
+    path = Path(FRAME_NAME if frame is not None else path)
     report = report if report is not None else ProblemReport()
     if options.lenient and options.strict:
         raise UsageError("--lenient and --strict cannot be used together")
     if options.header_row is not None and options.header_row < 1:
         raise UsageError("--header-row must be 1 or more")
     extra = options.extra_columns + weighting_columns(method)
-    table = load_table(path, wanted_columns(method, extra), method.unit_column,
+    table = load_table(frame if frame is not None else path, wanted_columns(method, extra), method.unit_column,
                        sheet=options.sheet if options.sheet is not None else method.sheet,
                        header_row=options.header_row, encoding=options.encoding,
                        delimiter=options.delimiter, report=report)
@@ -53,7 +56,7 @@ def read_survey(path: str | Path, method: Method, options: ReadOptions = ReadOpt
     extra += tuple(treatment_columns(method))
     survey.extra = {name: table.columns[name] for name in extra if name in table.columns}
     rake_survey(survey, method, report)  # raked weights replace the design weights
-    survey.sha256 = file_sha256(path)
+    survey.sha256 = file_sha256(path) if frame is None else frame_sha256(frame)
     if table.total_rows == 0:
         report.error("no_data_rows", f"{path.name} has a header (row {table.header_row}) but "
                      "no data rows below it", file=str(path), sheet=table.sheet,

@@ -20,6 +20,7 @@ import numpy as np
 
 from ddci_cli.errors import InputError, ProblemReport
 from ddci_cli.io.read import SPREADSHEET, Grid, open_book, pick_sheet, read_grid
+from ddci_cli.survey.frame import frame_grid, is_frame
 from ddci_cli.text import display_text, match_key
 
 HEADER_SEARCH_ROWS = 30
@@ -51,7 +52,11 @@ def load_table(path: Path, wanted: dict[str, str], unit_column: str, *,
 
     Missing columns are reported (``missing_column`` with the key path) and left out.
     """
-    grid, obj = _pick_grid(path, wanted, unit_column, sheet, header_row, encoding, delimiter)
+    if is_frame(path):  # a pandas DataFrame: its column names are the header row
+        grid, obj = frame_grid(path)
+    else:
+        grid, obj = _pick_grid(path, wanted, unit_column, sheet, header_row, encoding,
+                               delimiter)
     report.extend(grid.problems)
     if grid.columns is not None:
         return _parquet_table(grid, wanted, report)
