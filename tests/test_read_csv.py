@@ -148,3 +148,17 @@ def test_scores_as_before(tmp_path):
     assert code == 0, err
     assert {u["unit"] for u in doc["units"]} == {"Sở Tài chính", "Sở Xây dựng",
                                                  "Quận Hải An", "Huyện An Lão"}
+
+
+@pytest.mark.parametrize("header_end, expected", [(",", []), (",,x", [2, 3])])
+def test_a_header_wider_than_its_rows(tmp_path, header_end, expected):
+    """A trailing delimiter on the header only lines up with every row; a further named
+    column does not (each row is short of it)."""
+    from test_read_parquet import run_cli
+
+    lines = (BAD / "good.csv").read_text(encoding="utf-8").splitlines()
+    text = "\n".join([lines[0] + header_end, *lines[1:3]]) + "\n"
+    path = tmp_path / "s.csv"
+    path.write_text(text, encoding="utf-8")
+    code, doc, err = run_cli("validate", path, "-m", METHOD, "--json")
+    assert sorted(p["row"] for p in doc["problems"] if p["code"] == "ragged_row") == expected

@@ -51,11 +51,15 @@ class Grid:
     def rows_unlike(self, i: int) -> Iterator[tuple[int, list]]:
         """(index, fields) of the rows after ``i`` whose field count differs from row
         ``i``'s: the only rows that can be ragged against it."""
-        width = len(self.fields(i))
+        header = self.fields(i)
+        width = len(header)
         if self.common is None:
             yield from ((k, r) for k, r in enumerate(self.rows) if k > i and len(r) != width)
             return
-        if width != self.common:  # the header itself is irregular: every row is a suspect
+        named = max((j + 1 for j, c in enumerate(header) if str(c).strip()), default=0)
+        if width != self.common and not named <= self.common <= width:
+            # rows of the common count may be short of the header's names or run past
+            # it: every row is a suspect (a header unlike all of its rows, rare)
             yield from ((k, self.fields(k)) for k in range(i + 1, len(self.rows))
                         if len(self.fields(k)) != width)
             return
