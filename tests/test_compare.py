@@ -407,8 +407,8 @@ def test_comparison_workbook_without_the_full_report(monkeypatch, tmp_path):
     assert book.sheetnames == ["Comparison", "Comparison data"]
     ws = book["Comparison"]
     rows = {r[0]: r for r in ws.iter_rows(values_only=True) if r[0]}
-    # Unit, composite 2021..2023, rank 2021..2023, change 2022–2023, rank change, since 2021
-    assert rows["D"][1:10] == (None, None, 7, None, None, 3, 1.75, None, 1)
+    # Unit, composite 2021..2023, change 2022→2023, rank 2021..2023, rank change, since 2021
+    assert rows["D"][1:10] == (None, None, 7, 1.75, None, None, 3, None, 1)
     assert rows["Anew"][1:4] == (6, 7, 8)
     assert "abolished" in rows["E"][-1]
     assert len(ws._charts) == 1

@@ -165,3 +165,139 @@ def test_native_charts_present(rendered):
     assert len(charts) == len(blocks) + len(doc["units"])     # rankings + scorecards
     assert len(re.findall(r"<(?:c:)?barChart>", titles)) == len(charts)
     assert ("điểm tổng hợp" if lang == "vi" else "composite") in titles
+
+
+# ------------------------------------------------------------------ fit and fonts, all sheets
+# Measured with Liberation Sans (metrics of Arial, the report's font): a text that does not
+# fit its cell is clipped by the next cell, or (wrapped) by the row height.
+
+FONTS = Path("/usr/share/fonts/truetype/liberation2")
+PX_PER_POINT = 96 / 72
+LINE_POINTS = 1.15                 # a wrapped line's height per point of font size
+
+
+@pytest.fixture(scope="module")
+def full_reports(tmp_path_factory):
+    """The 2023→2024 comparison report and the sensitivity report of the samples, in
+    both languages, as workbook paths."""
+    from conftest import DdciRunner, _ddci_executable
+
+    folder = tmp_path_factory.mktemp("fit")
+    runner = DdciRunner(_ddci_executable(), folder)
+    s23, s24 = SAMPLES / "ddci_haiphong_2023.xlsx", SAMPLES / "ddci_haiphong_2024.xlsx"
+    method = SAMPLES / "ddci_haiphong_2024.toml"
+    out = []
+    for lang in ("vi", "en"):
+        cmp, sens = folder / f"cmp_{lang}.xlsx", folder / f"sens_{lang}.xlsx"
+        for args in (["compare", s23, s24, "-m", method, "-o", cmp],
+                     ["sensitivity", s24, "-m", method, "--runs", "40", "-o", sens]):
+            proc = runner.run(*args, "--lang", lang, "-q")
+            assert proc.returncode == 0, proc.stderr
+        out += [cmp, sens]
+    return out
+
+
+def _measure():
+    from PIL import ImageFont
+
+    faces = {}
+
+    def width(text: str, size: float, bold: bool) -> float:
+        """Pixels at 96 dpi of ``text`` in Arial-metric type."""
+        key = (round(size * PX_PER_POINT), bold)
+        if key not in faces:
+            name = "LiberationSans-Bold.ttf" if bold else "LiberationSans-Regular.ttf"
+            faces[key] = ImageFont.truetype(str(FONTS / name), key[0])
+        return faces[key].getlength(text)
+    return width
+
+
+def _column_px(ws, col: int) -> float:
+    from openpyxl.utils import get_column_letter
+
+    width = ws.column_dimensions[get_column_letter(col)].width or 8.43
+    return width * 7 + 5
+
+
+def _wrapped_lines(text: str, room: float, size: float, bold: bool, width) -> int:
+    lines = 0
+    for part in text.split("\n"):
+        line, n = "", 1
+        for word in part.split():
+            trial = f"{line} {word}".strip()
+            if line and width(trial, size, bold) > room:
+                n, line = n + 1, word
+            else:
+                line = trial
+        lines += n
+    return lines
+
+
+def clipped_cells(wb) -> list[str]:
+    """Texts that would not show whole: a wrapped text with a word wider than its column
+    or more lines than its row holds; an unwrapped text wider than its column with a
+    filled cell to its right."""
+    width, bad = _measure(), []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if not isinstance(cell.value, str) or not cell.value.strip():
+                    continue
+                size, bold = float(cell.font.sz or 11), bool(cell.font.b)
+                room = _column_px(ws, cell.column) - 6          # cell padding
+                text = cell.value
+                where = f"{ws.title}!{cell.coordinate} {text[:40]!r}"
+                if cell.alignment.wrap_text:
+                    longest = max(width(w, size, bold) for w in text.split())
+                    lines = _wrapped_lines(text, room, size, bold, width)
+                    height = ws.row_dimensions[cell.row].height or 15
+                    if longest > room or lines * size * LINE_POINTS > height + 1:
+                        bad.append(f"{where}: {lines} lines in {height:g} pt")
+                    continue
+                right = ws.cell(cell.row, cell.column + 1).value
+                if right not in (None, "") and width(text, size, bold) > room:
+                    bad.append(f"{where}: {width(text, size, bold):.0f} px in {room:.0f}")
+    return bad
+
+
+def fonts_used(wb) -> dict[str, set[str]]:
+    return {ws.title: {c.font.name for row in ws.iter_rows() for c in row
+                       if c.value is not None or c.has_style} for ws in wb.worksheets}
+
+
+def test_no_clipped_text_on_any_sheet(full_reports):
+    if not (FONTS / "LiberationSans-Regular.ttf").exists():
+        pytest.skip("Liberation Sans (fonts-liberation2) not installed")
+    for path in full_reports:
+        wb = load_workbook(path)
+        assert clipped_cells(wb) == [], path.name
+
+
+def test_one_font_on_every_sheet(full_reports):
+    for path in full_reports:
+        wb = load_workbook(path)
+        used = fonts_used(wb)
+        assert all(names == {"Arial"} for names in used.values()), (path.name, used)
+
+
+def test_comparison_sheet_reads_as_a_report(full_reports):
+    """Translated scale, the synthetic line, no 'since the first year' columns for two
+    years, a slope chart of ranks (rank 1 at the top, ends at the block's last rank)."""
+    cmp_vi, cmp_en = full_reports[0], full_reports[2]
+    for path, sheet, scale, alert in ((cmp_vi, "So sánh", "min–max theo từng năm",
+                                       "GIẢ LẬP"),
+                                      (cmp_en, "Comparison", "min–max per year", "SYNTHETIC")):
+        ws = load_workbook(path)[sheet]
+        top = " ".join(str(ws.cell(r, 1).value) for r in range(1, 6))
+        assert scale in top and alert in top and "2023" in top and "per-year" not in top
+        head = next(r for r in range(1, 10) if ws.cell(r, 2).value and "2023" in
+                    str(ws.cell(r, 2).value))
+        heads = [ws.cell(head, c).value for c in range(1, ws.max_column + 1)]
+        assert sum("2023→2024" in str(h) for h in heads) == 2, heads    # score and rank
+        with zipfile.ZipFile(path) as z:
+            xml = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/")]
+        slopes = [x for x in xml if "<c:lineChart>" in x or "<lineChart>" in x]
+        assert len(slopes) == 2                                          # one per block
+        for chart in slopes:
+            assert 'orientation val="maxMin"' in chart and re.search(r'<(c:)?min val="1"', chart)
+            assert not re.search(r'<(c:)?legend>', chart) and 'showSerName val="1"' in chart

@@ -11,7 +11,6 @@ from ddci_cli.text import match_key
 from ddci_cli.report.context import Report
 from ddci_cli.report.labels import LABELS
 from ddci_cli.report.layout import Sheet
-from ddci_cli.report.style import setup_page
 
 
 def _year_key(mapping: dict, year) -> Any:
@@ -72,10 +71,7 @@ def years_sheet(wb, rep: Report):
     if doc is not None and hasattr(doc, "tracks"):
         from ddci_cli.report.comparison import add_comparison_sheet
 
-        ws = add_comparison_sheet(wb, doc, rep.labels.english, rep.used)
-        setup_page(ws, rep.labels("page.footer"), 0)
-        ws.sheet_view.showGridLines = True
-        return ws
+        return add_comparison_sheet(wb, doc, rep)
     if not doc or not doc.get("years"):
         return None
     t = rep.labels
