@@ -6,7 +6,7 @@ same replicates computed one at a time in a Python loop.
 Prints, measured in the same run on the same draws:
 - batched: ``bootstrap_replicates`` (draws, unit values as matrix products, one
   ``block_pipeline`` call per block on the whole batch, batched ranks) and
-  ``attach_intervals`` (the same plus the percentile intervals);
+  ``with_intervals`` (the same plus the percentile intervals);
 - loop: for each replicate, the single-run functions — ``aggregate.unit_values`` with the
   replicate's weights, ``score.block_pipeline`` per block, ``rank.competition_ranks`` —
   and separately the ``block_pipeline`` calls alone against one batched call;
@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ddci_cli.core.aggregate import unit_values
-from ddci_cli.uncertainty.bootstrap import attach_intervals, bootstrap_replicates, resampler
+from ddci_cli.uncertainty.bootstrap import with_intervals, bootstrap_replicates, resampler
 from ddci_cli.pipeline import score
 from ddci_cli.core.rank import competition_ranks, rounding_keys
 from ddci_cli.scores import INSUFFICIENT, OK, block_pipeline
@@ -105,9 +105,9 @@ def main() -> None:
           f"read and scored once in {read_time:.2f} s")
 
     batched, reps = best_of(args.repeat, lambda: bootstrap_replicates(scores, n, args.seed))
-    with_ci, _ = best_of(args.repeat, lambda: attach_intervals(scores, n, args.seed))
+    with_ci, _ = best_of(args.repeat, lambda: with_intervals(scores, n, args.seed))
     print(f"batched bootstrap, N = {n}: {batched:.3f} s replicates, {with_ci:.3f} s with "
-          f"intervals (attach_intervals)" + (", re-raked" if reps.raked else ""))
+          f"intervals (with_intervals)" + (", re-raked" if reps.raked else ""))
     if reps.raked:  # the single-run loop below has no raking step to compare with
         print("the method has [weighting]: no loop comparison (the loop does not re-rake)")
         return

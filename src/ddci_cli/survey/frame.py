@@ -4,7 +4,6 @@ names as the header row (row 1), so every check and problem place works unchange
 from __future__ import annotations
 
 import hashlib
-import math
 from typing import Any
 
 import numpy as np
@@ -21,24 +20,18 @@ def is_frame(value: Any) -> bool:
 
 def frame_grid(frame) -> tuple[Grid, np.ndarray]:
     """The grid of ``frame``: row 1 the column names (as text), then one row per frame row;
-    missing values (NaN, None, NA, NaT) are blank cells, numpy scalars Python numbers."""
+    missing values (NaN, None, NA, NaT) are blank cells. Numbers stay numbers, so nothing
+    is re-parsed from text."""
+    import pandas as pd
+
     header = [str(c) for c in frame.columns]
-    body = frame.to_numpy(dtype=object, na_value=None)
-    obj = np.empty((len(body) + 1, len(header)), dtype=object)
+    obj = np.empty((len(frame) + 1, len(header)), dtype=object)
     obj[0] = header
-    if len(body):
-        obj[1:] = [[_cell(v) for v in row] for row in body]
+    for j in range(len(header)):  # column by column: one boxed copy of a column at a time
+        column = frame.iloc[:, j].to_numpy(dtype=object)
+        column[pd.isna(column)] = None
+        obj[1:, j] = column
     return Grid(FRAME_NAME, None, obj), obj
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
 
 
 def frame_sha256(frame) -> str:
