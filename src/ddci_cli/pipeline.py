@@ -11,12 +11,12 @@ from pathlib import Path
 
 from ddci_cli.survey.clean import Survey, clean_table, wanted_columns
 from ddci_cli.errors import InputError, ProblemReport, UsageError
-from ddci_cli.survey.frame import FRAME_NAME, frame_sha256, is_frame
-from ddci_cli.survey.locate import load_table
+from ddci_cli.survey.layouts import RESPONDENT_KEY, load_survey_table, respondent_codes
 from ddci_cli.method.model import Method
 from ddci_cli.method.load import load_method
 from ddci_cli.scores import Scores, score_survey
 from ddci_cli.method.weighting import weighting_columns
+from ddci_cli.survey.frame import FRAME_NAME, frame_sha256, is_frame
 from ddci_cli.survey.weighting import rake_survey
 from ddci_cli.method.treatment import treatment_columns
 from ddci_cli.survey.denominate import denominate
@@ -47,11 +47,14 @@ def read_survey(path: str | Path, method: Method, options: ReadOptions = ReadOpt
     if options.header_row is not None and options.header_row < 1:
         raise UsageError("--header-row must be 1 or more")
     extra = options.extra_columns + weighting_columns(method)
-    table = load_table(frame if frame is not None else path, wanted_columns(method, extra), method.unit_column,
-                       sheet=options.sheet if options.sheet is not None else method.sheet,
-                       header_row=options.header_row, encoding=options.encoding,
-                       delimiter=options.delimiter, report=report)
+    table = load_survey_table(  # input.layout: long, grid or repeat; a zip of CSVs too
+        frame if frame is not None else path, method, wanted_columns(method, extra),
+        sheet=options.sheet if options.sheet is not None else method.sheet,
+        header_row=options.header_row, encoding=options.encoding,
+        delimiter=options.delimiter, report=report)
     survey = clean_table(table, method, report, lenient=options.lenient)
+    if survey.respondents is None and RESPONDENT_KEY in table.columns:  # grid, repeat
+        survey.respondents = respondent_codes(table.columns[RESPONDENT_KEY])
     survey.X = denominate(survey.X, table, method, report)  # SPEC §10, before any statistic
     extra += tuple(treatment_columns(method))
     survey.extra = {name: table.columns[name] for name in extra if name in table.columns}

@@ -278,6 +278,9 @@ def diagnose(survey: Annotated[Path, typer.Argument(help="Survey file.")], metho
 def sample(out: Annotated[Path, typer.Argument(help="Folder to write into.")] = Path("."),
            year: Annotated[int, typer.Option(help="Survey year.")] = 2024, seed: Seed = 0,
            respondents: Annotated[int, typer.Option(help="Number of firms.")] = 2500,
+           layout: Annotated[str, typer.Option(
+               help="long (the field team's sheet), grid (Google Forms CSV), kobo "
+               "(KoboToolbox XLSX) or odk (ODK Central zip).")] = "long",
            quiet: Quiet = False, debug: Debug = False) -> None:
     """Write a synthetic survey and its method file (the data are not real)."""
     from ddci_cli.sample.writer import write_sample
@@ -285,8 +288,11 @@ def sample(out: Annotated[Path, typer.Argument(help="Folder to write into.")] = 
     def body():
         if respondents < 10:
             raise UsageError("--respondents must be at least 10")
+        if layout not in ("long", "grid", "kobo", "odk"):
+            raise UsageError("--layout must be one of long, grid, kobo, odk")
         out.mkdir(parents=True, exist_ok=True)
-        for path in write_sample(out, year=year, seed=seed, respondents=respondents):
+        for path in write_sample(out, year=year, seed=seed, respondents=respondents,
+                                 layout=layout):
             if not quiet:
                 render.message(f"wrote {path} (synthetic data)")
 

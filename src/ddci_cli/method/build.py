@@ -11,16 +11,18 @@ from ddci_cli.method.treatment import imputation_rule, treatment_rule
 
 TOP_KEYS = ("index", "input", "normalization", "aggregation", "ranking", "blocks",
             "subindices", "tiers", "units", "weighting", "sensitivity", "imputation",
-            "treatment")
+            "treatment", "answers")
 INPUT_KEYS = ("sheet", "unit_column", "block_column", "respondent_column", "weight_column",
               "missing_codes", "min_responses", "min_indicator_responses", "strict_units",
-              "thousands", "decimal_mark")
+              "thousands", "decimal_mark", "leading_code", "layout", "grid_pattern",
+              "repeat_sheet")
+LAYOUTS = ("long", "grid", "repeat")  # SPEC §2 "Layouts"
 THOUSANDS = (".", ",", " ")  # SPEC §2 step 3: Vietnamese grouping 1.500.000, 1,500,000, 1 500 000
 DECIMAL_MARKS = (".", ",")
 SUBINDEX_KEYS = ("id", "label", "label_en", "weight", "blocks", "indicators")
 INDICATOR_KEYS = ("id", "column", "label", "label_en", "direction", "statistic", "valid",
                   "weight", "blocks", "share_of", "share_range", "goalposts", "missing_codes",
-                  "denominator")
+                  "denominator", "answers")
 
 
 def build_method(doc: dict, r: TableReader) -> Method:
@@ -46,7 +48,7 @@ def build_method(doc: dict, r: TableReader) -> Method:
         year=r.number(index, "year", "index", None, integer=True, minimum=1900, maximum=2999),
         language=r.choice(index, "language", "index", ("vi", "en"), "vi"),
         sheet=_sheet(inp, r),
-        unit_column=r.text(inp, "unit_column", "input") if "input" in doc else "",
+        unit_column=_unit_column(doc, inp, r),
         block_column=r.text(inp, "block_column", "input", None),
         respondent_column=r.text(inp, "respondent_column", "input", None),
         weight_column=r.text(inp, "weight_column", "input", None),
@@ -73,6 +75,7 @@ def build_method(doc: dict, r: TableReader) -> Method:
         units=_units(doc, r, block_ids),
         extra={k: doc[k] for k in ("weighting", "sensitivity") if k in doc},
         imputation=imputation_rule(doc, r), treatment=treatment_rule(doc, r),  # SPEC §10
+        **_export_keys(doc, inp, r),
     )
     method = Method(**fields)
     _check_cross_rules(method, r)
@@ -85,6 +88,63 @@ def build_method(doc: dict, r: TableReader) -> Method:
 
         check_table(method, r)
     return method
+
+
+def _unit_column(doc: dict, inp: dict, r: TableReader) -> str:
+    """``input.unit_column``: required, except in the grid layout, whose units come from
+    the headers (then "" when absent)."""
+    if "input" not in doc:
+        return ""
+    if inp.get("layout") == "grid" and "unit_column" not in inp:
+        return ""
+    return r.text(inp, "unit_column", "input") or ""
+
+
+def _export_keys(doc: dict, inp: dict, r: TableReader) -> dict[str, Any]:
+    """The keys that read online-survey exports (SPEC §2 "Answers as text", "Layouts")."""
+    pattern = r.text(inp, "grid_pattern", "input", "{question} [{unit}]")
+    if any(pattern.count(part) != 1 for part in ("{question}", "{unit}")):
+        r.error("bad_value", "input.grid_pattern", "must hold {question} and {unit} once "
+                "each, e.g. \"{question} [{unit}]\"", pattern)
+        pattern = "{question} [{unit}]"
+    return dict(answers=answer_table(doc, "answers", "", r) or (),
+                leading_code=r.boolean(inp, "leading_code", "input", False),
+                layout=r.choice(inp, "layout", "input", LAYOUTS, "long"),
+                grid_pattern=pattern,
+                repeat_sheet=r.text(inp, "repeat_sheet", "input", None))
+
+
+def answer_table(parent: dict, key: str, path: str, r: TableReader
+                 ) -> tuple[tuple[str, float], ...] | None:
+    """An ``answers`` table (answer text → numeric code) as (text, code) pairs; None when
+    absent. Texts are compared like text missing codes, so two spellings of one text with
+    different codes are an ``answer_conflict`` error naming both."""
+    if key not in parent:
+        return None
+    from ddci_cli.text import match_key
+
+    here = f"{path}.{key}" if path else key
+    table = r.table(parent, key, path)
+    pairs: list[tuple[str, float]] = []
+    seen: dict[str, tuple[str, float]] = {}
+    for text, code in table.items():
+        where = f'{here}."{text}"'
+        if isinstance(code, bool) or not isinstance(code, (int, float)) or code != code \
+                or code in (float("inf"), float("-inf")):
+            r.error("bad_type", where, "must be a finite number: the code this answer "
+                    "stands for", code)
+            continue
+        k = match_key(text)
+        if not k:
+            r.error("bad_value", where, "an answer text cannot be blank", text)
+        elif k in seen and seen[k][1] != float(code):
+            r.error("answer_conflict", where, f"answer '{text}' = {code:g} but '{seen[k][0]}' "
+                    f"= {seen[k][1]:g}, and they are the same text (compared ignoring case, "
+                    "spacing and invisible characters); keep one of the two", text)
+        elif k not in seen:
+            seen[k] = (text, float(code))
+            pairs.append((text, float(code)))
+    return tuple(pairs)
 
 
 def _sheet(inp: dict, r: TableReader) -> Any:
@@ -201,7 +261,8 @@ def _indicator(t: dict, r: TableReader, path: str, sid: str,
         blocks=_block_list(t, r, path, sub_blocks, sub_blocks), valid=valid,
         share_of=share_of, share_range=share_range, goalposts=r.pair(t, "goalposts", path),
         missing_codes=r.codes(t, "missing_codes", path),
-        denominator=r.text(t, "denominator", path, None))
+        denominator=r.text(t, "denominator", path, None),
+        answers=answer_table(t, "answers", path, r))
 
 
 def _tiers(doc: dict, r: TableReader) -> tuple[Tier, ...]:

@@ -254,13 +254,22 @@ def _block_cells(rng: np.random.Generator, row_unit: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------- files
 
 def write_sample(out_dir: Path, year: int = 2024, seed: int = 0,
-                 respondents: int = 2500) -> list[Path]:
+                 respondents: int = 2500, layout: str = "long") -> list[Path]:
     """Write `ddci_haiphong_{year}.xlsx` (the synthetic survey) and `ddci_haiphong_{year}.toml`
     (its method file) into out_dir, created if missing; existing files are replaced
-    atomically. Returns [xlsx path, toml path]."""
+    atomically. Returns [survey path, toml path]. ``layout`` grid, kobo or odk writes the
+    same survey as that online tool exports it (`ddci_haiphong_{year}_{layout}.*`)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     frame = generate_survey(year, seed, respondents)
+    if layout != "long":
+        from ddci_cli.sample.exports import export_files
+
+        written = []
+        for name, data in export_files(frame, layout, year).items():
+            write_bytes(out_dir / name, data)
+            written.append(out_dir / name)
+        return written
     xlsx = out_dir / f"ddci_haiphong_{year}.xlsx"
     toml = out_dir / f"ddci_haiphong_{year}.toml"
     write_bytes(xlsx, survey_xlsx_bytes(frame, year, seed, respondents))

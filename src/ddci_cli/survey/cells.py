@@ -224,12 +224,14 @@ def _addresses(cells: np.ndarray) -> np.ndarray | None:
 
 def numeric_columns(columns: list[np.ndarray], text_codes: list[set[str]],
                     numeric_codes: list[set[float]], valid: list,
-                    fmt: NumberFormat = DEFAULT_FORMAT
-                    ) -> tuple[np.ndarray, list[list[CellIssues]]]:
+                    fmt: NumberFormat = DEFAULT_FORMAT, answers: list[dict] | None = None,
+                    leading: bool = False) -> tuple[np.ndarray, list[list[CellIssues]]]:
     """:func:`numeric_column` for several columns of one length: X (rows × columns, NaN
     missing) and each column's bad cells, the same as column by column. Columns of Python
     objects (what a workbook or CSV gives) are read as one block: their cells are
-    factorized together, so each distinct answer is classified once for all of them."""
+    factorized together, so each distinct answer is classified once for all of them.
+    ``answers`` (per column: match key of a text → code) and ``leading`` (read
+    ``4 - Đồng ý`` as 4) map answer labels at step 2, after the text missing codes."""
     n = len(columns[0]) if columns else 0
     X = np.empty((n, len(columns)))
     issues: list[list[CellIssues]] = [[] for _ in columns]
@@ -239,7 +241,9 @@ def numeric_columns(columns: list[np.ndarray], text_codes: list[set[str]],
                                             valid[i], fmt)
     if block:
         cells = [columns[i] for i in block]
-        values, wrong, ambiguous = _parse_block(cells, [text_codes[i] for i in block], fmt)
+        maps = [answers[i] for i in block] if answers else [{} for _ in block]
+        values, wrong, ambiguous = _parse_block(cells, [text_codes[i] for i in block], fmt,
+                                                Labels(maps, leading))
         found = _finish_block(values, wrong, cells, [numeric_codes[i] for i in block],
                               [valid[i] for i in block])
         for j, issue in ambiguous.items():
@@ -253,11 +257,37 @@ def numeric_columns(columns: list[np.ndarray], text_codes: list[set[str]],
     return X, issues
 
 
-def _parse_block(columns: list[np.ndarray], text_codes: list[set[str]], fmt: NumberFormat
+@dataclass
+class Labels:
+    """Answer labels to codes (SPEC §2 "Answers as text"): per column, match key → code;
+    ``leading``: a text starting with a number and `` - ``/``.``/``)``/``:`` is it."""
+
+    maps: list[dict[str, float]]
+    leading: bool = False
+
+    def base(self) -> dict[str, float]:
+        """The table most columns share (usually the method's [answers])."""
+        kinds = [frozenset(m.items()) for m in self.maps]
+        common = max(set(kinds), key=kinds.count) if kinds else frozenset()
+        return dict(common)
+
+    def code(self, raw, key: str | None, table: dict[str, float]) -> float | None:
+        if key is not None and table and key in table:
+            return table[key]
+        if self.leading and isinstance(raw, str):
+            from ddci_cli.survey.answers import leading_code
+
+            return leading_code(raw)
+        return None
+
+
+def _parse_block(columns: list[np.ndarray], text_codes: list[set[str]], fmt: NumberFormat,
+                 labels: Labels | None = None
                  ) -> tuple[np.ndarray, np.ndarray, dict[int, CellIssues]]:
     """(values, non-numeric mask), both rows × columns, of object columns, and the columns
     whose separators are ambiguous. A text code that only some columns have is remembered
-    with those columns and applied to them."""
+    with those columns and applied to them; so is an answer label that a column with its
+    own answers table reads otherwise."""
     n, m = len(columns[0]), len(columns)
     block = np.empty((n, m), dtype=object)
     for j, cells in enumerate(columns):
@@ -271,17 +301,35 @@ def _parse_block(columns: list[np.ndarray], text_codes: list[set[str]], fmt: Num
     parsed = np.full(len(uniques) + 1, np.nan)
     non_numeric = np.zeros(len(uniques) + 1, bool)
     some: dict[int, list[int]] = {}  # distinct text → the columns that read it as missing
+    labels = labels or Labels([{} for _ in columns])
+    base = labels.base()
+    own = [j for j, t in enumerate(labels.maps) if t != base]  # columns with other answers
+    other: dict[int, list[tuple[int, float, bool]]] = {}  # text → (column, value, wrong)
     for k, raw in enumerate(uniques):
         key = match_key(raw) if isinstance(raw, str) else None
         if key is not None and key in everywhere:
             continue
-        parsed[k], non_numeric[k] = _classify(raw, fmt)
-        if key is not None and (cols := [j for j, t in enumerate(text_codes) if key in t]):
+        code = labels.code(raw, key, base) if key is not None else None
+        parsed[k], non_numeric[k] = (code, False) if code is not None else _classify(raw, fmt)
+        if key is None:
+            continue
+        if cols := [j for j, t in enumerate(text_codes) if key in t]:
             some[k] = cols
+        for j in own:
+            mine = labels.code(raw, key, labels.maps[j])
+            value, bad = (mine, False) if mine is not None else _classify(raw, fmt)
+            if bad != non_numeric[k] or not (value == parsed[k] or value != value and
+                                             parsed[k] != parsed[k]):
+                other.setdefault(k, []).append((j, value, bad))
     values, wrong = parsed[codes].reshape(n, m), non_numeric[codes].reshape(n, m)
     values.reshape(-1)[booleans] = np.nan
     wrong.reshape(-1)[booleans] = True
     codes = codes.reshape(n, m)
+    for k, found in other.items():
+        for j, value, bad in found:
+            hit = codes[:, j] == k
+            values[hit, j] = value
+            wrong[hit, j] = bad
     for k, cols in some.items():
         for j in cols:
             hit = codes[:, j] == k

@@ -16,6 +16,7 @@ from ddci_cli.errors import ProblemReport
 from ddci_cli.method.model import Method
 from ddci_cli.text import display_text, keys_of, match_key
 from ddci_cli.survey.units import resolve_units
+from ddci_cli.survey.answers import answer_map, answer_texts
 
 LIST_LIMIT = 1_000_000  # cells reported one by one (the terminal groups them)
 
@@ -91,14 +92,16 @@ def _answers(table, method: Method, report: ProblemReport, place: dict,
         [cells for _, _, cells in present],
         [shared_text | text_codes(ind.missing_codes) for _, ind, _ in present],
         [shared_numbers | number_codes(ind.missing_codes) for _, ind, _ in present],
-        [ind.valid for _, ind, _ in present], number_format(method))
+        [ind.valid for _, ind, _ in present], number_format(method),
+        [answer_map(method, ind) for _, ind, _ in present], method.leading_code)
     if len(present) == len(method.indicators):
         X = values
     else:
         X[:, [i for i, _, _ in present]] = values
     for (_, ind, _), found in zip(present, issues):
+        texts = answer_texts(method, ind) or (["'4 - …'"] if method.leading_code else [])
         for issue in found:
-            _report_cells(issue, ind, rows, report, place, lenient)
+            _report_cells(issue, ind, rows, report, place, lenient, texts)
     return X
 
 
@@ -107,12 +110,13 @@ def number_format(method: Method) -> NumberFormat:
     return NumberFormat(method.thousands, method.decimal_mark)
 
 
-def _report_cells(issue, ind, rows, report: ProblemReport, place: dict, lenient: bool) -> None:
+def _report_cells(issue, ind, rows, report: ProblemReport, place: dict, lenient: bool,
+                  texts: list[str] = ()) -> None:
     if issue.kind == AMBIGUOUS:
         _report_ambiguous(issue, ind.column, rows, report, place)
         return
     if lenient:
-        what, _ = _explain(issue.kind, issue.values[0], ind)
+        what, _ = _explain(issue.kind, issue.values[0], ind, texts)
         report.warning(issue.kind, f"{len(issue.positions)} cell(s) in column '{ind.column}' "
                        f"were not valid answers and were treated as missing (--lenient); the "
                        f"first, in row {rows[issue.positions[0]]}: {what}",
@@ -120,7 +124,7 @@ def _report_cells(issue, ind, rows, report: ProblemReport, place: dict, lenient:
                        value=issue.values[0], **place)
         return
     for pos, value in zip(issue.positions[:LIST_LIMIT], issue.values[:LIST_LIMIT]):
-        what, fix = _explain(issue.kind, value, ind)
+        what, fix = _explain(issue.kind, value, ind, texts)
         report.error(issue.kind, f"row {rows[pos]}, column '{ind.column}': {what}; {fix}",
                      row=int(rows[pos]), column=ind.column, value=value, **place)
 
@@ -142,8 +146,9 @@ def _report_ambiguous(issue, column: str, rows, report: ProblemReport, place: di
         column=column, value=example, **place)
 
 
-def _explain(kind: str, value, ind) -> tuple[str, str]:
-    """(what is wrong with the cell, what to do) in words a spreadsheet user knows."""
+def _explain(kind: str, value, ind, texts: list[str] = ()) -> tuple[str, str]:
+    """(what is wrong with the cell, what to do) in words a spreadsheet user knows;
+    ``texts``: the answer texts the method maps for the indicator (SPEC §2)."""
     if kind == OUT_OF_RANGE:
         low, high = (display_text(v) for v in ind.valid)
         return (f"{display_text(value)} is outside the valid range {low}–{high}",
@@ -160,6 +165,13 @@ def _explain(kind: str, value, ind) -> tuple[str, str]:
     if isinstance(value, str) and value.strip().startswith("="):
         return (f"{value.strip()!r} is a formula typed as text, not a number",
                 "type the answer itself")
+    if isinstance(value, str) and texts:
+        from ddci_cli.survey.locate import quoted_list
+
+        return (f"{value!r} is not a number nor one of the mapped answer texts "
+                f"({quoted_list([t.strip(chr(39)) for t in texts], 200)})",
+                f"add \"{display_text(value)}\" = <code> under [answers] (or the "
+                f"indicator's own answers), or to input.missing_codes if it means 'no answer'")
     if isinstance(value, str):
         return (f"{value!r} is not a number",
                 "type the number (digits, with '.' or ',' as decimal mark), leave the cell "
