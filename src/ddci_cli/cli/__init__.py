@@ -17,7 +17,7 @@ def main() -> None:
     typer application, whose module imports only typer at the top (each command imports
     what it needs when it runs).
     """
-    if sys.argv[1:] == ["--version"]:
+    if sys.argv[1:] in (["--version"], ["-V"]):
         from ddci_cli import __version__
 
         _answer(f"ddci {__version__}\n")

@@ -36,26 +36,69 @@ class _Render:
 
 render = _Render()
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="DDCI/PCI competitiveness index analytics: score, check, compare.")
+from typer.core import TyperCommand, TyperGroup
 
-Method = Annotated[Path, typer.Option("--method", "-m", help="Method file (TOML).")]
+
+class _Help:
+    """Help that shows metavars, not Python types: flags show none (``--help`` included)
+    and arguments only their name (``SURVEY...``, never ``<list[Path]>``)."""
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+    def format_help(self, ctx, formatter):
+        for param in self.params:
+            if param.param_type_name == "argument":
+                param.display_type_rich = lambda ctx: None
+        return super().format_help(ctx, formatter)
+
+
+class _Command(_Help, TyperCommand):
+    pass
+
+
+class _Group(_Help, TyperGroup):
+    pass
+
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  cls=_Group, help="DDCI/PCI competitiveness index analytics: score, check, compare.")
+
+def _flag(*names: str, help: str):
+    """A plain on/off flag: present means on, no ``--no-…`` twin, no metavar."""
+    return typer.Option(*names, metavar="", help=help)
+
+
+SurveyArg = Annotated[Path, typer.Argument(metavar="SURVEY", help="Survey file.",
+                                           show_default=False)]
+Method = Annotated[Path, typer.Option("--method", "-m", metavar="FILE",
+                                      help="Method file (TOML).")]
 Outputs = Annotated[Optional[list[Path]], typer.Option(
-    "--output", "-o", help="Write results; format by extension: .xlsx .csv .json .parquet. "
-    "Repeatable.")]
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-Sheet = Annotated[Optional[str], typer.Option(help="Sheet name or 1-based index.")]
-HeaderRow = Annotated[Optional[int], typer.Option(help="1-based header row (default: found).")]
-Encoding = Annotated[Optional[str], typer.Option(help="CSV encoding (default: detected).")]
-Delimiter = Annotated[Optional[str], typer.Option(help="CSV delimiter (default: sniffed).")]
-Lang = Annotated[Optional[str], typer.Option(envvar="DDCI_LANG",
-                                             help="Report language: vi or en.")]
-Seed = Annotated[int, typer.Option(envvar="DDCI_SEED", help="Seed for every random step.")]
-Lenient = Annotated[bool, typer.Option(help="Treat bad cells as missing, with warnings.")]
-Strict = Annotated[bool, typer.Option(help="Treat warnings as errors (for cron).")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
-Debug = Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")]
-NoProgress = Annotated[bool, typer.Option(help="No progress bars.")]
+    "--output", "-o", metavar="FILE", help="Write results; format by extension: .xlsx .csv "
+    ".json .parquet .pdf. Repeatable.")]
+Json = Annotated[bool, _flag("--json", help="Print one JSON document on stdout.")]
+Sheet = Annotated[Optional[str], typer.Option(metavar="NAME|N",
+                                              help="Sheet name or 1-based index.")]
+HeaderRow = Annotated[Optional[int], typer.Option(
+    metavar="N", help="1-based header row (default: found).")]
+Encoding = Annotated[Optional[str], typer.Option(
+    metavar="NAME", help="CSV encoding, e.g. utf-8, cp1258 (default: detected).")]
+Delimiter = Annotated[Optional[str], typer.Option(
+    metavar="CHAR", help="CSV delimiter: , ; | or tab (default: sniffed).")]
+Lang = Annotated[Optional[str], typer.Option(
+    envvar="DDCI_LANG", metavar="vi|en",
+    help="Language of the terminal output and the reports (default: the method's "
+    "index.language).")]
+Seed = Annotated[int, typer.Option(envvar="DDCI_SEED", metavar="N",
+                                   help="Seed for every random step.")]
+Lenient = Annotated[bool, _flag("--lenient", help="Treat bad cells as missing, with warnings.")]
+Strict = Annotated[bool, _flag("--strict", help="Treat warnings as errors (for cron).")]
+Quiet = Annotated[bool, _flag("--quiet", "-q", help="Print nothing but errors.")]
+Debug = Annotated[bool, _flag("--debug", help="Show tracebacks of internal errors.")]
+NoProgress = Annotated[bool, _flag("--no-progress", help="No progress bars.")]
 
 
 class Terminated(BaseException):
@@ -174,15 +217,15 @@ def _lang(lang: str | None) -> str | None:
 
 
 @app.command()
-def score(survey: Annotated[Path, typer.Argument(help="Survey file.")], method: Method,
+def score(survey: SurveyArg, method: Method,
           output: Outputs = None, json_out: Json = False, sheet: Sheet = None,
           header_row: HeaderRow = None, encoding: Encoding = None, delimiter: Delimiter = None,
           lang: Lang = None, seed: Seed = 0,
-          bootstrap: Annotated[int, typer.Option(help="Bootstrap replicates for intervals.")] = 0,
-          scorecards: Annotated[bool, typer.Option(
-              help="Add one scorecard sheet per unit to the .xlsx report.")] = False,
+          bootstrap: Annotated[int, typer.Option(metavar="N", help="Bootstrap replicates for intervals.")] = 0,
+          scorecards: Annotated[bool, _flag(
+              "--scorecards", help="Add one scorecard sheet per unit to the .xlsx report.")] = False,
           chart: Annotated[Optional[Path], typer.Option(
-              help="Also draw each block's ranking as a bar chart (.png, .svg, .pdf).")] = None,
+              metavar="FILE", help="Also draw each block's ranking as a bar chart (.png, .svg, .pdf).")] = None,
           lenient: Lenient = False, strict: Strict = False, quiet: Quiet = False,
           no_progress: NoProgress = False, debug: Debug = False) -> None:
     """Compute the index, print the ranking per block, write outputs."""
@@ -195,8 +238,8 @@ def score(survey: Annotated[Path, typer.Argument(help="Survey file.")], method: 
 
 
 @app.command()
-def explain(survey: Annotated[Path, typer.Argument(help="Survey file.")], method: Method,
-            unit: Annotated[str, typer.Argument(help="The unit's name, as in the ranking.")],
+def explain(survey: SurveyArg, method: Method,
+            unit: Annotated[str, typer.Argument(metavar="UNIT", help="The unit's name, as in the ranking.")],
             json_out: Json = False, sheet: Sheet = None, header_row: HeaderRow = None,
             encoding: Encoding = None, delimiter: Delimiter = None, lang: Lang = None,
             lenient: Lenient = False, strict: Strict = False, quiet: Quiet = False,
@@ -210,7 +253,7 @@ def explain(survey: Annotated[Path, typer.Argument(help="Survey file.")], method
 
 
 @app.command()
-def validate(survey: Annotated[Path, typer.Argument(help="Survey file.")], method: Method,
+def validate(survey: SurveyArg, method: Method,
              json_out: Json = False, sheet: Sheet = None, header_row: HeaderRow = None,
              encoding: Encoding = None, delimiter: Delimiter = None, lenient: Lenient = False,
              strict: Strict = False, quiet: Quiet = False, debug: Debug = False) -> None:
@@ -224,24 +267,25 @@ def validate(survey: Annotated[Path, typer.Argument(help="Survey file.")], metho
 
 @app.command()
 def sensitivity(
-        survey: Annotated[Path, typer.Argument(help="Survey file.")], method: Method,
+        survey: SurveyArg, method: Method,
         output: Outputs = None, json_out: Json = False,
-        runs: Annotated[Optional[int], typer.Option(help="Runs (sobol: base sample N, a "
+        runs: Annotated[Optional[int], typer.Option(metavar="N", help="Runs (sobol: base sample N, a "
                                                     "power of two).")] = None,
-        mode: Annotated[Optional[str], typer.Option(help="uncertainty or sobol.")] = None,
+        mode: Annotated[Optional[str], typer.Option(
+            metavar="uncertainty|sobol", help="What to estimate (default: uncertainty).")] = None,
         weights: Annotated[Optional[float], typer.Option(
-            help="Each sub-index weight × U(1−P, 1+P), e.g. 0.25.")] = None,
+            metavar="P", help="Each sub-index weight × U(1−P, 1+P), e.g. 0.25.")] = None,
         weights_dirichlet: Annotated[Optional[float], typer.Option(
-            help="Sub-index weights from a Dirichlet around the nominal shares; larger "
+            metavar="ALPHA", help="Sub-index weights from a Dirichlet around the nominal shares; larger "
             "ALPHA, tighter.")] = None,
         normalization: Annotated[Optional[str], typer.Option(
-            help="Normalisations to pick from, e.g. minmax,zscore.")] = None,
+            metavar="LIST", help="Normalisations to pick from, e.g. minmax,zscore.")] = None,
         aggregation: Annotated[Optional[str], typer.Option(
-            help="Composite aggregations, e.g. arithmetic,geometric.")] = None,
+            metavar="LIST", help="Composite aggregations, e.g. arithmetic,geometric.")] = None,
         min_responses: Annotated[Optional[str], typer.Option(
-            help="min_responses thresholds, e.g. 20,30,40.")] = None,
+            metavar="LIST", help="min_responses thresholds, e.g. 20,30,40.")] = None,
         exclude_subindex: Annotated[Optional[bool], typer.Option(
-            "--exclude-subindex/--no-exclude-subindex",
+            "--exclude-subindex/--no-exclude-subindex", metavar="",
             help="Drop one sub-index at a time (or none).")] = None,
         sheet: Sheet = None, header_row: HeaderRow = None, encoding: Encoding = None,
         delimiter: Delimiter = None, lang: Lang = None, seed: Seed = 0,
@@ -260,7 +304,7 @@ def sensitivity(
 
 
 @app.command()
-def diagnose(survey: Annotated[Path, typer.Argument(help="Survey file.")], method: Method,
+def diagnose(survey: SurveyArg, method: Method,
              output: Outputs = None, json_out: Json = False, sheet: Sheet = None,
              header_row: HeaderRow = None, encoding: Encoding = None,
              delimiter: Delimiter = None, lang: Lang = None, lenient: Lenient = False,
@@ -275,11 +319,12 @@ def diagnose(survey: Annotated[Path, typer.Argument(help="Survey file.")], metho
 
 
 @app.command()
-def sample(out: Annotated[Path, typer.Argument(help="Folder to write into.")] = Path("."),
-           year: Annotated[int, typer.Option(help="Survey year.")] = 2024, seed: Seed = 0,
-           respondents: Annotated[int, typer.Option(help="Number of firms.")] = 2500,
+def sample(out: Annotated[Path, typer.Argument(metavar="FOLDER",
+                                               help="Folder to write into.")] = Path("."),
+           year: Annotated[int, typer.Option(metavar="YEAR", help="Survey year.")] = 2024, seed: Seed = 0,
+           respondents: Annotated[int, typer.Option(metavar="N", help="Number of firms.")] = 2500,
            layout: Annotated[str, typer.Option(
-               help="long (the field team's sheet), grid (Google Forms CSV), kobo "
+               metavar="long|grid|kobo|odk", help="long (the field team's sheet), grid (Google Forms CSV), kobo "
                "(KoboToolbox XLSX) or odk (ODK Central zip).")] = "long",
            quiet: Quiet = False, debug: Debug = False) -> None:
     """Write a synthetic survey and its method file (the data are not real)."""
@@ -300,9 +345,11 @@ def sample(out: Annotated[Path, typer.Argument(help="Folder to write into.")] = 
 
 
 @app.command()
-def init(directory: Annotated[Path, typer.Argument(help="Folder for method.toml.")] = Path("."),
-         template: Annotated[str, typer.Option(help="ddci or pci.")] = "ddci",
-         force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+def init(directory: Annotated[Path, typer.Argument(
+             metavar="FOLDER", help="Folder for method.toml (created when missing).")] = Path("."),
+         template: Annotated[str, typer.Option(metavar="ddci|pci",
+                                                help="Starter template.")] = "ddci",
+         force: Annotated[bool, _flag("--force", help="Overwrite an existing file.")] = False,
          quiet: Quiet = False, debug: Debug = False) -> None:
     """Write a commented starter method file."""
     from ddci_cli.cli.init import TEMPLATES, write_template
@@ -310,8 +357,8 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder for method.toml.
     def body():
         if template not in TEMPLATES:
             raise UsageError(f"--template must be one of {', '.join(TEMPLATES)}")
-        if not directory.is_dir():
-            raise UsageError(f"folder {directory} does not exist")
+        if directory.exists() and not directory.is_dir():
+            raise UsageError(f"{directory} is a file, not a folder")
         try:
             path = write_template(directory, template, force=force)
         except FileExistsError as exc:
@@ -324,20 +371,22 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder for method.toml.
 
 
 @app.command()
-def compare(surveys: Annotated[list[Path], typer.Argument(help="Survey files, one per year.")],
+def compare(surveys: Annotated[list[Path], typer.Argument(metavar="SURVEY",
+                                                         help="Survey files, one per year.")],
             method: Annotated[list[Path], typer.Option(
-                "--method", "-m", help="Method file: once for all surveys, or once per survey.")],
+                "--method", "-m", metavar="FILE",
+                help="Method file: once for all surveys, or once per survey.")],
             year: Annotated[Optional[list[int]], typer.Option(
-                help="Year of each survey, in file order (default: the method's index.year, "
+                metavar="YEAR", help="Year of each survey, in file order (default: the method's index.year, "
                 "else the year in the file name).")] = None,
             crosswalk: Annotated[Optional[Path], typer.Option(
-                help="CSV year,old,new,weight: renamed, merged, split, abolished units.")] = None,
-            pool_bounds: Annotated[bool, typer.Option(
-                help="Min-max bounds pooled over all compared years (comparable scores).")] = False,
+                metavar="FILE", help="CSV year,old,new,weight: renamed, merged, split, abolished units.")] = None,
+            pool_bounds: Annotated[bool, _flag(
+                "--pool-bounds", help="Min-max bounds pooled over all compared years (comparable scores).")] = False,
             output: Outputs = None, json_out: Json = False, sheet: Sheet = None,
             header_row: HeaderRow = None, encoding: Encoding = None, delimiter: Delimiter = None,
             lang: Lang = None, seed: Seed = 0,
-            bootstrap: Annotated[int, typer.Option(help="Bootstrap replicates for intervals "
+            bootstrap: Annotated[int, typer.Option(metavar="N", help="Bootstrap replicates for intervals "
                                                    "of the changes.")] = 0,
             lenient: Lenient = False, strict: Strict = False, quiet: Quiet = False,
             no_progress: NoProgress = False, debug: Debug = False) -> None:
@@ -351,14 +400,15 @@ def compare(surveys: Annotated[list[Path], typer.Argument(help="Survey files, on
 
 
 @app.command()
-def batch(manifest: Annotated[Path, typer.Argument(help="Manifest (TOML) listing the jobs.")],
+def batch(manifest: Annotated[Path, typer.Argument(metavar="MANIFEST",
+                                                   help="Manifest (TOML) listing the jobs.")],
           since: Annotated[Optional[Path], typer.Option(
-              help="State file: skip jobs whose inputs are unchanged since their last "
+              metavar="FILE", help="State file: skip jobs whose inputs are unchanged since their last "
               "successful run; updated after the run.")] = None,
           summary: Annotated[Optional[Path], typer.Option(
-              help="Also write the JSON summary to this file.")] = None,
+              metavar="FILE", help="Also write the JSON summary to this file.")] = None,
           job: Annotated[Optional[list[str]], typer.Option(
-              help="Run only the job with this name (repeatable).")] = None,
+              metavar="NAME", help="Run only the job with this name (repeatable).")] = None,
           json_out: Json = False, quiet: Quiet = False, debug: Debug = False) -> None:
     """Run the jobs of a manifest (score, compare, validate) for cron and scripts."""
     from ddci_cli.cli.batch import run_batch
@@ -368,8 +418,8 @@ def batch(manifest: Annotated[Path, typer.Argument(help="Manifest (TOML) listing
 
 
 @app.command()
-def units(survey: Annotated[Path, typer.Argument(help="Survey file.")], method: Method,
-          toml: Annotated[bool, typer.Option(
+def units(survey: SurveyArg, method: Method,
+          toml: Annotated[bool, _flag(
               "--toml", help="Print a whole [units] table draft (TOML) on stdout.")] = False,
           json_out: Json = False, sheet: Sheet = None, header_row: HeaderRow = None,
           encoding: Encoding = None, delimiter: Delimiter = None, quiet: Quiet = False,
@@ -382,6 +432,11 @@ def units(survey: Annotated[Path, typer.Argument(help="Survey file.")], method: 
                                                      False, False), quiet))
 
 
+for _info in app.registered_commands:          # every command's help as _Help shows it
+    if _info.cls in (None, TyperCommand):
+        _info.cls = _Command
+
+
 def _version(value: bool) -> None:
     if value:
         print(f"ddci {__version__}")
@@ -389,7 +444,7 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def _root(version: Annotated[bool, typer.Option("--version", callback=_version,
+def _root(version: Annotated[bool, typer.Option("--version", "-V", callback=_version, metavar="",
                                                 is_eager=True, help="Show the version.")] = False
           ) -> None:
     """DDCI/PCI competitiveness index analytics."""

@@ -38,8 +38,8 @@ def help_text(source: str) -> str:
     about, found = commands(source)
     lines = ["Usage: ddci [OPTIONS] COMMAND [ARGS]...", ""]
     lines += [textwrap.fill(about, WIDTH, initial_indent="  ", subsequent_indent="  "), ""]
-    lines += ["Options:", "  --version  Show the version.",
-              "  --help     Show this message and exit.", "", "Commands:"]
+    lines += ["Options:", "  -V, --version  Show the version.",
+              "  --help         Show this message and exit.", "", "Commands:"]
     pad = max((len(name) for name, _ in found), default=0) + 4
     for name, doc in found:
         body = textwrap.wrap(doc, WIDTH - pad) or [""]

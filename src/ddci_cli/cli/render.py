@@ -50,6 +50,33 @@ def json_safe(text: str) -> str:
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+WORDS = {  # key: (Vietnamese, English); one language per run, TTY or pipe alike
+    "rank": ("Hạng", "Rank"), "unit": ("Đơn vị", "Unit"), "composite": ("Điểm", "Composite"),
+    "tier": ("Xếp loại", "Tier"), "n": ("Phiếu", "n"), "next": ("≈ sau", "≈ next"),
+    "status.insufficient_responses": ("thiếu phiếu", "too few"),
+    "status.incomplete": ("thiếu điểm", "incomplete"), "status.ok": ("", ""),
+    "evaluations": ("Lượt đánh giá", "evaluations"), "responses": ("Phiếu", "responses"),
+    "missing": ("Thiếu", "missing"), "status": ("Trạng thái", "status"),
+    "indicator": ("Chỉ tiêu", "indicator"), "column": ("Cột", "column"),
+    "answers": ("Trả lời", "answers"), "block": ("Khối", "block"),
+    "subindex": ("Chỉ số thành phần", "sub-index"), "items": ("Số mục", "items"),
+    "rows": ("Số dòng", "rows"), "std_alpha": ("alpha chuẩn hóa", "std alpha"),
+    "weakest": ("r item-rest thấp nhất", "weakest item-rest r"),
+}
+
+
+def word(key: str, english: bool) -> str:
+    """A fixed terminal word in the run's language."""
+    vi, en = WORDS[key]
+    return en if english else vi
+
+
+def status_word(status: str, english: bool) -> str:
+    """A unit's status as a short word (the table keeps its alignment)."""
+    key = f"status.{status}"
+    return word(key, english) if key in WORDS else status
+
+
 def _text(value: object, style: str | None = None):
     """A rich ``Text``: shown literally, never parsed as markup."""
     from rich.text import Text
@@ -82,16 +109,17 @@ def ranking(scores: Scores, english: bool = False) -> None:
     for plan in scores.plans:
         block = method.block(plan.block)
         print(escape(f"{method.name} — {block.label_en if english else block.label}"))
-        print(f"{'rank':>4}  {'composite':>9}  {'tier':<14} {'n':>5}  "
-              + ("≈ next  " if scores.ci else "") + "unit")
+        w = {k: word(k, english) for k in ("rank", "composite", "tier", "n", "next", "unit")}
+        print(f"{w['rank']:>4}  {w['composite']:>11}  {w['tier']:<14} {w['n']:>5}  "
+              + (f"{w['next']:<6}  " if scores.ci else "") + w["unit"])
         for u in unit_order(scores):
             if scores.survey.unit_blocks[u] != plan.block:
                 continue
             rank = str(scores.rank[u]) if scores.rank[u] else "–"
             comp = fmt.format(scores.composite[u]) if scores.status[u] == OK else \
-                scores.status[u]
+                status_word(scores.status[u], english)
             tier = escape(tier_label(scores, u, english) or "")
-            print(f"{rank:>4}  {comp:>9}  {tier:<14} {scores.values.responses[u]:>5}  "
+            print(f"{rank:>4}  {comp:>11}  {tier:<14} {scores.values.responses[u]:>5}  "
                   + (f"{_tied(scores, u):<6}  " if scores.ci else "")
                   + escape(scores.survey.units[u]))
         print()
@@ -107,21 +135,18 @@ def _rich_ranking(scores: Scores, english: bool, fmt: str) -> None:
         table = Table(title=_text(f"{method.name} — "
                                   f"{block.label_en if english else block.label}"),
                       title_style="bold")
-        for name, just in (("Rank" if english else "Hạng", "right"),
-                           ("Unit" if english else "Đơn vị", "left"),
-                           ("Composite" if english else "Điểm", "right"),
-                           ("Tier" if english else "Xếp loại", "left"),
-                           ("n", "right")):
-            table.add_column(name, justify=just)
+        for key, just in (("rank", "right"), ("unit", "left"), ("composite", "right"),
+                          ("tier", "left"), ("n", "right")):
+            table.add_column(word(key, english), justify=just)
         if scores.ci:
-            table.add_column("≈ next", justify="center")
+            table.add_column(word("next", english), justify="center")
         for u in unit_order(scores):
             if scores.survey.unit_blocks[u] != plan.block:
                 continue
             ok = scores.status[u] == OK
             table.add_row(str(scores.rank[u]) if ok else "–", _text(scores.survey.units[u]),
                           fmt.format(scores.composite[u]) if ok else
-                          _text(scores.status[u], "dim"),
+                          _text(status_word(scores.status[u], english), "dim"),
                           _text(tier_label(scores, u, english) or ""),
                           str(scores.values.responses[u]),
                           *([_tied(scores, u)] if scores.ci else []), style=None if ok else "dim")
@@ -279,19 +304,24 @@ def sensitivity(doc: dict, block_labels: dict[str, str], english: bool = False) 
                   ["input", "first order", "95% CI", "total", "95% CI"], rows, (1, 2, 3, 4))
 
 
+FEW_UNITS = 10   # a correlation across fewer units than this is unreliable
+
+
 def diagnostics(doc: dict, block_labels: dict[str, str], english: bool = False) -> None:
-    """Responses per unit, the least answered questions, reliability and flagged pairs."""
+    """Responses per unit, the least answered questions, reliability and flagged pairs,
+    every word in the run's language."""
+    w = lambda key: word(key, english)  # noqa: E731
     for block, label in block_labels.items():
         rows = [[u["unit"], str(u["evaluations"]), str(u["responses"]),
-                 _fmt(u["missing_rate"], ".0%"), u["status"]]
+                 _fmt(u["missing_rate"], ".0%"), status_word(u["status"], english)]
                 for u in doc["units"] if u["block"] == block]
         if rows:
-            table(f"{doc['index']} — {label}", ["unit", "evaluations", "responses",
-                                                "missing", "status"], rows, (1, 2, 3))
+            table(f"{doc['index']} — {label}", [w("unit"), w("evaluations"), w("responses"),
+                                                w("missing"), w("status")], rows, (1, 2, 3))
     worst = sorted((i for i in doc["indicators"] if i["missing_rate"] is not None),
                    key=lambda i: -i["missing_rate"])[:10]
     table("Most often unanswered" if english else "Câu hỏi bị bỏ trống nhiều nhất",
-          ["indicator", "column", "answers", "missing"],
+          [w("indicator"), w("column"), w("answers"), w("missing")],
           [[i["indicator"], i["column"], str(i["answers"]), _fmt(i["missing_rate"], ".1%")]
            for i in worst], (2, 3))
     rows = []
@@ -304,13 +334,31 @@ def diagnostics(doc: dict, block_labels: dict[str, str], english: bool = False) 
                      f"{weakest} ({rest[weakest]:.2f})" if weakest else "–"])
     table("Reliability (Cronbach's alpha on answers)" if english else
           "Độ tin cậy (Cronbach's alpha trên câu trả lời)",
-          ["block", "sub-index", "items", "rows", "alpha", "std alpha", "PC1",
-           "weakest item-rest r"], rows, (2, 3, 4, 5, 6))
+          [w("block"), w("subindex"), w("items"), w("rows"), "alpha", w("std_alpha"), "PC1",
+           w("weakest")], rows, (2, 3, 4, 5, 6))
     for block, c in doc["correlations"].items():
-        for p in c["high"]:
-            print(escape(f"{block_labels.get(block, block)}: {p['a']} and {p['b']} correlate "
-                         f"at r = {p['r']:.3f} across units (> 0.9: nearly the same "
-                         "information)"))
-        for p in c["negative_within"]:
-            print(escape(f"{block_labels.get(block, block)}: {p['a']} and {p['b']} in "
-                         f"sub-index {p['subindex']} correlate negatively (r = {p['r']:.3f})"))
+        for line in correlation_lines(c, block_labels.get(block, block), english):
+            print(escape(line))
+
+
+def correlation_lines(c: dict, label: str, english: bool) -> list[str]:
+    """Indicator pairs correlated above 0.9 across units, or negatively within a
+    sub-index; over fewer than FEW_UNITS units each line says the figure is unreliable."""
+    n = c.get("units") or 0
+    few = ""
+    if n < FEW_UNITS:
+        few = (f" — only {n} units: unreliable, one unit can make or break it" if english
+               else f" — chỉ {n} đơn vị: không đáng tin cậy, một đơn vị có thể tạo ra hay "
+                    "xóa mất nó")
+    lines = []
+    for p in c["high"]:
+        lines.append(f"{label}: {p['a']} and {p['b']} correlate at r = {p['r']:.3f} across "
+                     f"units (> 0.9: nearly the same information){few}" if english else
+                     f"{label}: {p['a']} và {p['b']} tương quan r = {p['r']:.3f} giữa các "
+                     f"đơn vị (> 0,9: gần như cùng một thông tin){few}")
+    for p in c["negative_within"]:
+        lines.append(f"{label}: {p['a']} and {p['b']} in sub-index {p['subindex']} correlate "
+                     f"negatively (r = {p['r']:.3f}){few}" if english else
+                     f"{label}: {p['a']} và {p['b']} trong chỉ số thành phần {p['subindex']} "
+                     f"tương quan âm (r = {p['r']:.3f}){few}")
+    return lines
