@@ -3,14 +3,15 @@ analysis and Sobol sensitivity indices, COINr style.
 
 Uncertain inputs: sub-index weights (each × U(1−p, 1+p), or Dirichlet around the nominal
 shares), the normalisation method, the composite aggregation, ``min_responses``, the
-exclusion of one sub-index, and the treatment, imputation and ``winmax`` of SPEC §10. Every run is a point u of the unit hypercube mapped to those
-inputs (:func:`map_draws`), so the Monte Carlo and the Saltelli design share one model.
+exclusion of one sub-index, and the treatment, imputation and ``winmax`` of SPEC §10.
+Every run is a point u of the unit hypercube mapped to those inputs (:func:`map_draws`), so the Monte Carlo and the Saltelli design share one model.
 
-Unit values never change between runs, and scores and sub-indices depend only on the
-(normalisation, min_responses) pair, so :func:`evaluate` calls ``score.block_pipeline`` once
-per block and (normalisation × aggregation × min_responses) group, with the unit values as
-one batch row broadcast against the group's (runs × sub-indices) weights. Nothing is
-rebuilt run by run.
+Unit values never change between runs, and the values entering normalisation depend only
+on the run's (min_responses, treatment, imputation, winmax) variant, so :func:`evaluate`
+imputes and treats each variant once (stacked along the batch axis), then calls
+``block_pipeline`` once per block and (normalisation × aggregation) pair: the variants'
+values as batch rows, each broadcast against the (runs × sub-indices) weights of its runs.
+Nothing is rebuilt run by run.
 """
 
 from __future__ import annotations
@@ -99,50 +100,89 @@ def evaluate(scores: Scores, settings: Settings, draws: Draws) -> tuple[np.ndarr
     method, uv = scores.method, scores.values
     n_runs = len(draws.normalization)
     composite = np.full((n_runs, len(scores.survey.units)), np.nan)
-    steps = _step_choices(settings, draws, n_runs)
-    sizes = (len(settings.normalization), len(settings.aggregation),
-             len(settings.min_responses), *(len(c) for c, _ in steps))
-    code = np.ravel_multi_index((draws.normalization, draws.aggregation,
-                                 draws.min_responses, *(d for _, d in steps)), sizes)
-    present, inverse = np.unique(code, return_inverse=True)
-    groups = np.column_stack(np.unravel_index(present, sizes))
-    inverse = inverse.reshape(-1)
+    choices, variant = _variants(settings, draws, n_runs)
+    pair = draws.normalization * len(settings.aggregation) + draws.aggregation
+    pairs = [(code, np.flatnonzero(pair == code)) for code in np.unique(pair)]
     for plan in scores.plans:
         if not len(plan.units) or not len(plan.indicators):
             continue
-        x = uv.values[np.ix_(plan.units, plan.indicators)]
-        responses = uv.responses[plan.units]
+        x = _prepared_values(uv.values[np.ix_(plan.units, plan.indicators)],
+                             uv.responses[plan.units], plan, method, settings, choices)
         indicators = [method.indicators[i] for i in plan.indicators]
-        params = {name: norm_params(method, indicators, name=name)
-                  for name in settings.normalization}
         weights = draws.sub_weights[:, plan.subindices]
-        prepared: dict = {}  # imputation and treatment do not depend on weights, etc.
-        for g, (ni, ai, mi, ti, ii, wi) in enumerate(groups):
-            runs = np.flatnonzero(inverse == g)
-            if (mi, ti, ii, wi) not in prepared:
-                eligible = responses >= settings.min_responses[mi]
-                batch = np.where(eligible[:, None], x, np.nan)[None]  # broadcast over runs
-                prepared[mi, ti, ii, wi] = prepare(
-                    batch, plan, method, eligible=eligible,
-                    imputation=replace(method.imputation, method=settings.imputation[ii]),
-                    treatment=replace(method.treatment, method=settings.treatment[ti],
-                                      winmax=settings.winmax[wi]))[0]
-            result = block_pipeline(prepared[mi, ti, ii, wi], plan, method,
-                                    params=params[settings.normalization[ni]],
+        for code, runs in pairs:
+            ni, ai = divmod(int(code), len(settings.aggregation))
+            xs, stacked, take = _stack_runs(x, variant[runs], weights[runs])
+            result = block_pipeline(xs, plan, method,
+                                    params=norm_params(method, indicators,
+                                                       name=settings.normalization[ni]),
                                     composite_how=settings.aggregation[ai],
-                                    sub_weights=weights[runs], imputation=NO_IMPUTATION,
+                                    sub_weights=stacked, imputation=NO_IMPUTATION,
                                     treatment=NO_TREATMENT)
-            composite[np.ix_(runs, plan.units)] = result.composite
+            composite[np.ix_(runs, plan.units)] = result.composite[take]
     ranking = rank_units(composite, [p.units for p in scores.plans], method.decimals)
     return ranking.keys, ranking.rank
 
 
-def _step_choices(settings: Settings, draws: Draws, n_runs: int) -> list:
-    """(choices, per-run index) of treatment, imputation and winmax (SPEC §10): imputation
-    and treatment re-run in every group of runs that uses them, as COINr's sensitivity
-    rebuilds them."""
-    return [(getattr(settings, name), np.zeros(n_runs, int) if getattr(draws, name) is None
-             else getattr(draws, name)) for name in (TREATMENT, IMPUTATION, WINMAX)]
+def _variants(settings: Settings, draws: Draws, n_runs: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (min_responses, treatment, imputation, winmax) choices the runs use — what the
+    values entering normalisation depend on — as (variants × 4) indices into the settings,
+    and each run's variant (runs,)."""
+    steps = [np.zeros(n_runs, int) if getattr(draws, name) is None else getattr(draws, name)
+             for name in (TREATMENT, IMPUTATION, WINMAX)]
+    sizes = (len(settings.min_responses), len(settings.treatment), len(settings.imputation),
+             len(settings.winmax))
+    code = np.ravel_multi_index((draws.min_responses, *steps), sizes)
+    present, inverse = np.unique(code, return_inverse=True)
+    return np.column_stack(np.unravel_index(present, sizes)), inverse.reshape(-1)
+
+
+def _prepared_values(x: np.ndarray, responses: np.ndarray, plan, method: Method,
+                     settings: Settings, choices: np.ndarray) -> np.ndarray:
+    """(variants, units, indicators): the block's values after each variant's imputation
+    and treatment (SPEC §10), as COINr's sensitivity rebuilds them. Each imputation runs
+    once per min_responses, and each winmax treats the stacked imputations in one call
+    (every batch row is treated on its own, so stacking changes no value)."""
+    out = np.empty((len(choices),) + x.shape)
+    for mi in np.unique(choices[:, 0]):
+        eligible = responses >= settings.min_responses[mi]
+        base = np.where(eligible[:, None], x, np.nan)
+        mine = choices[:, 0] == mi
+        imps = np.unique(choices[mine, 2])
+        imputed = np.stack([prepare(base, plan, method, eligible=eligible, imputation=replace(
+            method.imputation, method=settings.imputation[ii]), treatment=NO_TREATMENT)[0]
+            for ii in imps])
+        position = np.searchsorted(imps, choices[:, 2])
+        for ti, wi in {(int(c[1]), int(c[3])) for c in choices[mine]}:
+            rows = np.flatnonzero(mine & (choices[:, 1] == ti) & (choices[:, 3] == wi))
+            values = imputed[position[rows]]
+            if settings.treatment[ti] != "none":
+                values = prepare(values, plan, method, imputation=NO_IMPUTATION,
+                                 treatment=replace(method.treatment,
+                                                   method=settings.treatment[ti],
+                                                   winmax=settings.winmax[wi]))[0]
+            out[rows] = values
+    return out
+
+
+def _stack_runs(x: np.ndarray, variant: np.ndarray, weights: np.ndarray) -> tuple:
+    """The inputs of one ``block_pipeline`` call for a set of runs: their values, their
+    sub-index weights, and the index that picks each run's composites (runs, units) from
+    the result. One variant: x (1, units, ind) against (runs × sub-indices) weights. More:
+    the runs grouped by variant along a leading axis — x (used, 1, units, ind) against
+    (used × most runs × sub-indices) weights; empty slots repeat the first run's weights
+    and their composites are not read."""
+    used, row = np.unique(variant, return_inverse=True)
+    if len(used) == 1:
+        return x[used], weights, (np.arange(len(weights)),)
+    row = row.reshape(-1)
+    counts = np.bincount(row)
+    order = np.argsort(row, kind="stable")
+    slot = np.empty(len(row), int)
+    slot[order] = np.arange(len(row)) - np.repeat(np.cumsum(counts) - counts, counts)
+    stacked = np.broadcast_to(weights[0], (len(used), counts.max(), weights.shape[1])).copy()
+    stacked[row, slot] = weights
+    return x[used][:, None], stacked, (row, slot)
 
 
 # --------------------------------------------------------------------------- analyses
