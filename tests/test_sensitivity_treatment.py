@@ -65,3 +65,28 @@ def test_each_run_ranks_as_the_method_with_its_choices(tmp_path):
         want = score_survey(scores.survey, run, ProblemReport())
         np.testing.assert_array_equal(result.ranks[r], want.rank, err_msg=str((t, i, w, m)))
     assert len(seen) >= 20
+
+
+def test_flags_name_the_steps_through_the_cli(tmp_path):
+    import json
+
+    from test_bad_inputs import run_cli
+
+    rows = [(f"u{k}", "X", "g" if k % 2 else "h", 1, k ** 3 if k % 7 else "", k % 5)
+            for k in range(1, 25)]
+    survey = write_survey(tmp_path, rows)
+    method = tmp_path / "method.toml"
+    method.write_text(method_text(), encoding="utf-8")  # no [imputation], no [treatment]
+    code, out, err = run_cli("sensitivity", survey, "-m", method, "--runs", "30", "--json",
+                             "--treatment", "none,winsorise", "--imputation", "none,median",
+                             "--winmax", "1,5")
+    assert code == 0, err
+    settings = json.loads(out)["settings"]
+    assert (settings["treatment"], settings["imputation"], settings["winmax"]) == \
+        (["none", "winsorise"], ["none", "median"], [1, 5])
+    assert settings["weights"] == 0.0  # naming the steps alone leaves the weights fixed
+    for flag, value in (("--winmax", "2.5"), ("--treatment", "trim"),
+                        ("--imputation", "knn")):
+        code, _, err = run_cli("sensitivity", survey, "-m", method, "--runs", "10", flag,
+                               value)
+        assert code == 2 and flag in err, (flag, err)

@@ -287,6 +287,12 @@ def sensitivity(
         exclude_subindex: Annotated[Optional[bool], typer.Option(
             "--exclude-subindex/--no-exclude-subindex", metavar="",
             help="Drop one sub-index at a time (or none).")] = None,
+        treatment: Annotated[Optional[str], typer.Option(
+            help="Outlier treatments, e.g. none,winsorise.")] = None,
+        imputation: Annotated[Optional[str], typer.Option(
+            help="Imputations, e.g. none,mean,median.")] = None,
+        winmax: Annotated[Optional[str], typer.Option(
+            help="Most points winsorised per indicator, e.g. 3,5.")] = None,
         sheet: Sheet = None, header_row: HeaderRow = None, encoding: Encoding = None,
         delimiter: Delimiter = None, lang: Lang = None, seed: Seed = 0,
         lenient: Lenient = False, strict: Strict = False, quiet: Quiet = False,
@@ -300,7 +306,8 @@ def sensitivity(
         _lang(lang), seed, quiet, dict(
             mode=mode, runs=runs, weights=weights, weights_dirichlet=weights_dirichlet,
             normalization=normalization, aggregation=aggregation,
-            min_responses=min_responses, exclude_subindex=exclude_subindex)))
+            min_responses=min_responses, exclude_subindex=exclude_subindex,
+            treatment=treatment, imputation=imputation, winmax=winmax)))
 
 
 @app.command()
