@@ -8,9 +8,9 @@ Both runs vary pillar weights ±25%, normalisation {minmax, zscore} and aggregat
   1. without them: the same method with no [imputation] and no [treatment];
   2. with them varied: treatment {none, winsorise}, imputation {none, mean, median},
      winmax {3, 5} — every run re-imputes and re-treats under its own choices.
-Printed: the best (and median) of --repeat calls after one warm-up, the ratio (2)/(1)
-(target ≤ 2×), and the time per run of (2) against COINr's 22.5 ms per rebuild
-(target ≥ 100× faster).
+Printed: the best (and median) of --repeat rounds after one warm-up (each round times
+both, one after the other), the ratio (2)/(1) (target ≤ 2×), and the time per run of (2)
+against COINr's 22.5 ms per rebuild (target ≥ 100× faster).
 
 Run: python benchmarks/bench_treatment.py [--repeat 5] [--runs 1000]
 """
@@ -43,14 +43,19 @@ def load(treated: bool):
     return scores
 
 
-def best_of(fn, repeat: int) -> tuple[float, float]:
-    fn()  # warm-up
-    times = []
+def best_of(fns: list, repeat: int) -> list[tuple[float, float]]:
+    """(best, median) seconds of each function over ``repeat`` rounds after one warm-up;
+    each round times every function in turn, so a load change on a shared machine hits
+    them alike."""
+    for fn in fns:
+        fn()  # warm-up
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times), statistics.median(times)
+        for fn, out in zip(fns, times):
+            start = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - start)
+    return [(min(t), statistics.median(t)) for t in times]
 
 
 def main() -> None:
@@ -72,8 +77,8 @@ def main() -> None:
     def run(scores, s):
         return lambda: unit_summaries(analyse(scores, s, seed=0))
 
-    base, base_med = best_of(run(plain, s_plain), args.repeat)
-    varied, varied_med = best_of(run(treated, s_varied), args.repeat)
+    (base, base_med), (varied, varied_med) = best_of(
+        [run(plain, s_plain), run(treated, s_varied)], args.repeat)
     per_run = varied / args.runs
     print(f"N = {args.runs} uncertainty runs on ASEM (51 units, 49 indicators), "
           f"best of {args.repeat} (median)")
