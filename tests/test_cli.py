@@ -29,10 +29,26 @@ def test_sample_json_validates_against_the_schema(sample_doc):
     blocks = {u["block"] for u in sample_doc["units"]}
     assert blocks == {"department", "district"}
     assert len(sample_doc["units"]) == 35
-    for block in blocks:
-        ranks = sorted(u["rank"] for u in sample_doc["units"] if u["block"] == block)
-        assert ranks[0] == 1
-        assert ranks == sorted(ranks)
+    assert_ranks_follow_the_rule(sample_doc, decimals=2)
+
+
+def assert_ranks_follow_the_rule(doc: dict, decimals: int) -> None:
+    """SPEC §4, computed here from the printed composites: a ranked unit's rank is 1 + the
+    number of ranked units of its block whose composite, rounded half up to ``decimals``
+    places on its shortest repr, is larger; only status ok units have a composite and rank."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    def key(c):
+        return Decimal(repr(c)).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+
+    ranked = [u for u in doc["units"] if u["status"] == "ok"]
+    for u in doc["units"]:
+        assert (u["rank"] is not None) == (u["status"] == "ok") == (u["composite"] is not None)
+    for u in ranked:
+        same = [v for v in ranked if v["block"] == u["block"]]
+        assert u["rank"] == 1 + sum(key(v["composite"]) > key(u["composite"]) for v in same)
+    for block in {u["block"] for u in ranked}:
+        assert min(u["rank"] for u in ranked if u["block"] == block) == 1
 
 
 def test_schema_rejects_a_broken_document(sample_doc):

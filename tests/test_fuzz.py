@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 
 from test_bad_inputs import BAD, run_cli
 
+DECIMALS = 2  # tests/data/bad/method.toml has no [ranking]: the default
+
 COLUMNS = ["STT", "Mã DN", "Đơn vị", "Khối", "Trọng số", "B1", "B2", "C1", "C2"]
 UNITS = ["Sở Tài chính", "STC", "Sở Xây dựng", "Quận Hải An", "huyện  an lão"]
 BLOCKS = ["Khối Sở, ban, ngành", "Khối quận, huyện", "district"]
@@ -126,3 +128,12 @@ def test_random_surveys_get_an_answer(survey, kind, delimiter, encoding, command
         assert set(p) == {"code", "severity", "file", "sheet", "row", "column", "key",
                           "value", "message"}
         assert p["message"]
+    if code == 0 and command == "score":  # an answer must also be a right answer
+        from test_cli import assert_ranks_follow_the_rule
+
+        assert_ranks_follow_the_rule(doc, DECIMALS)
+        for u in doc["units"]:
+            assert u["responses"] >= 0
+            for item in u["indicators"].values():
+                # a mean within its valid range ([1, 5] or [0, 30] here) or a share in %
+                assert item["value"] is None or 0 <= item["value"] <= 100
