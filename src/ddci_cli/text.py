@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 import unicodedata
 
@@ -47,8 +48,68 @@ def keys_of(cells, key=match_key):
     """``key`` applied once per distinct cell value of an array (blank for None/NaN): a
     50,000-row unit column has a few dozen distinct names, not 50,000."""
     import numpy as np
-    import pandas as pd
 
-    codes, uniques = pd.factorize(np.asarray(cells, dtype=object))
+    codes, uniques = factorize(np.asarray(cells, dtype=object))
     table = np.array([key(u) for u in uniques] + [""], dtype=object)
     return table[codes]
+
+
+# cell types whose nulls are None and float NaN only; any other type is asked pandas.isna
+_PLAIN = frozenset({str, int, float, bool, _dt.datetime, _dt.date, _dt.time, _dt.timedelta})
+
+
+class _FirstSeen(dict):
+    """Value → 0-based number in order of first appearance, numbered on first lookup."""
+
+    __slots__ = ()
+
+    def __missing__(self, key):
+        code = self[key] = len(self)
+        return code
+
+
+def factorize(values, use_na_sentinel: bool = True):
+    """``pandas.factorize`` of a 1-D object array without importing pandas: (codes, uniques)
+    in order of first appearance, values that compare equal (1, 1.0 and True) one unique,
+    the first one seen. Nulls (None, NaN) get code -1, or with ``use_na_sentinel=False``
+    one NaN unique at the place of the first null. One pass of C-level dict lookups (about
+    1.4× pandas' time on a workbook's cells, less than importing pandas); arrays of other
+    dtypes go to pandas."""
+    import numpy as np
+
+    values = np.asarray(values)
+    if values.dtype != object:
+        import pandas as pd
+
+        return pd.factorize(values, use_na_sentinel=use_na_sentinel)
+    seen = _FirstSeen()
+    codes = np.fromiter(map(seen.__getitem__, values.tolist()), dtype=np.intp,
+                        count=len(values))
+    remap = np.empty(len(seen), dtype=np.intp)
+    uniques: list = []
+    null_code = -1
+    for k, key in enumerate(seen):
+        if _is_null(key):
+            if not use_na_sentinel and null_code < 0:
+                null_code = len(uniques)
+                uniques.append(np.nan)
+            remap[k] = null_code
+        else:
+            remap[k] = len(uniques)
+            uniques.append(key)
+    if len(uniques) < len(seen):
+        codes = remap[codes]
+    return codes, np.fromiter(uniques, dtype=object, count=len(uniques))
+
+
+def _is_null(value) -> bool:
+    kind = type(value)
+    if kind is float:
+        return value != value
+    if value is None:
+        return True
+    if kind in _PLAIN:
+        return False
+    import pandas as pd
+
+    return bool(pd.isna(value))

@@ -1,7 +1,7 @@
 """Indicator cells to numbers, in SPEC §2's order: blank/marker → missing, text code →
 missing, number or numeric text → value, numeric code → missing, outside ``valid`` → error.
 
-Work is done once per distinct cell value (``pandas.factorize``), so a 50,000-row column
+Work is done once per distinct cell value (``text.factorize``), so a 50,000-row column
 of Likert answers costs a handful of classifications, not 50,000. :func:`numeric_columns`
 does all the indicator columns of a sheet as one block: one factorization of every answer,
 then the rules that differ between indicators applied to the resulting floats.
@@ -18,9 +18,8 @@ from functools import lru_cache
 from numbers import Number
 
 import numpy as np
-import pandas as pd
 
-from ddci_cli.text import match_key
+from ddci_cli.text import factorize, match_key
 
 STANDARD_MISSING = {"na", "n/a", "#n/a", "nan", "null"}
 # SPEC §2 step 3: one separator (a decimal mark by default) and an optional exponent, as
@@ -147,7 +146,7 @@ def numeric_column(cells: np.ndarray, text_codes: set[str], numeric_codes: set[f
         return _finish(values, numeric_codes, valid, cells, issues)
     # nulls (None, NaN) get code -1, which picks the appended "missing" entry; this also
     # spares the separate null scan that use_na_sentinel=False costs
-    codes, uniques = pd.factorize(cells)
+    codes, uniques = factorize(cells)
     parsed = np.full(len(uniques) + 1, np.nan)
     non_numeric = np.zeros(len(uniques) + 1, bool)
     for k, raw in enumerate(uniques):
@@ -294,7 +293,7 @@ def _parse_block(columns: list[np.ndarray], text_codes: list[set[str]], fmt: Num
         block[:, j] = cells
     # in row order, the order python-calamine created the cell objects in: 7× faster than
     # column by column, which meets each object 60 cells apart (a cache miss apiece)
-    codes, uniques = pd.factorize(block.reshape(-1))  # nulls: -1, the appended "missing"
+    codes, uniques = factorize(block.reshape(-1))  # nulls: -1, the appended "missing"
     booleans = _booleans(block.reshape(-1), codes, uniques)
     del block  # 8 bytes a cell: let it go before the float results are made
     everywhere = set.intersection(*map(set, text_codes))
@@ -389,7 +388,7 @@ def numeric_values(cells: np.ndarray, fmt: NumberFormat = DEFAULT_FORMAT
     if cells.dtype.kind in "fiu":
         values = cells.astype(float)
         return values, ~np.isfinite(values), None
-    codes, uniques = pd.factorize(cells)  # nulls get code -1: the appended NaN
+    codes, uniques = factorize(cells)  # nulls get code -1: the appended NaN
     # a boolean unique stands for the numbers equal to it filed with it (TRUE first, then
     # genuine 1s); the boolean cells themselves are marked by _booleans
     parsed = np.array([*(_classify(u, fmt)[0] for u in uniques), np.nan], dtype=float)

@@ -8,14 +8,13 @@ import difflib
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from ddci_cli.survey.cells import (AMBIGUOUS, OUT_OF_RANGE, NumberFormat, numeric_columns,
                                    numeric_values, number_codes, text_codes)
 from ddci_cli.errors import ProblemReport
 from ddci_cli.method.model import Method
-from ddci_cli.text import display_text, keys_of, match_key
-from ddci_cli.survey.units import resolve_units
+from ddci_cli.text import display_text, factorize, keys_of, match_key
+from ddci_cli.survey.units import first_pairs, resolve_units
 from ddci_cli.survey.answers import answer_map, answer_texts
 
 LIST_LIMIT = 1_000_000  # cells reported one by one (the terminal groups them)
@@ -208,10 +207,9 @@ def _respondents(table, method: Method, unit_of_row, report: ProblemReport,
     if cells is None:
         return None
     keys = keys_of(cells, display_text)
-    codes, _ = pd.factorize(keys)
+    codes, _ = factorize(keys)
     codes = np.where(keys == "", -1, codes)  # no id: a respondent of its own, not one big one
-    pairs = pd.DataFrame({"r": codes, "u": unit_of_row})
-    dup = pairs.duplicated(keep="first").to_numpy() & (codes >= 0) & (unit_of_row >= 0)
+    dup = ~first_pairs(codes, unit_of_row) & (codes >= 0) & (unit_of_row >= 0)
     for pos in np.flatnonzero(dup)[:1000]:
         report.warning("duplicate_evaluation", f"row {table.row_numbers[pos]}, column "
                        f"'{method.respondent_column}': respondent {keys[pos]!r} rates the same "

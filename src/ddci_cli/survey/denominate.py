@@ -8,12 +8,11 @@ reads the ``imputation.by`` column as one attribute per unit.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from ddci_cli.errors import ProblemReport
 from ddci_cli.method.model import Method
 from ddci_cli.survey.cells import MISSING, parse_number, text_codes
-from ddci_cli.text import display_text, match_key
+from ddci_cli.text import display_text, factorize, match_key
 
 LIST_LIMIT = 1000  # bad denominators reported one by one
 
@@ -62,7 +61,7 @@ def denominate(X: np.ndarray, table, method: Method, report: ProblemReport) -> n
 def _parse(cells: np.ndarray, method: Method) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(values, missing, bad) of a denominator column: blank cells, NA markers and the
     method's text missing codes are missing; zero and other non-numbers are bad."""
-    codes, uniques = pd.factorize(np.asarray(cells, dtype=object))
+    codes, uniques = factorize(np.asarray(cells, dtype=object))
     texts = text_codes(method.missing_codes)
     kinds = []
     for value in uniques:

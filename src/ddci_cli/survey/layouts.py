@@ -30,7 +30,7 @@ from ddci_cli.survey.locate import (HEADER_SEARCH_ROWS, Table, _as_object_array,
 from ddci_cli.survey.repeat import repeat_table
 from ddci_cli.survey.sources import (RESPONDENT_KEY, LazySource, Source, _missing,
                                      find_column, header_keys)
-from ddci_cli.text import display_text, match_key
+from ddci_cli.text import display_text, factorize, match_key
 
 
 
@@ -67,9 +67,7 @@ def load_survey_table(path, method: Method, wanted: dict[str, str], *,
 def respondent_codes(ids: np.ndarray) -> np.ndarray:
     """0-based respondent numbers of the rows of a grid or repeat export (the row or
     submission each evaluation came from), for bootstrap clusters and diagnostics."""
-    import pandas as pd
-
-    return pd.factorize(np.asarray(ids, dtype=object))[0]
+    return factorize(np.asarray(ids, dtype=object))[0]
 
 
 def _long_member(members, method, wanted, header_row, encoding, delimiter, report) -> Table:

@@ -21,7 +21,7 @@ import numpy as np
 from ddci_cli.errors import InputError, ProblemReport
 from ddci_cli.io.read import SPREADSHEET, Grid, open_book, pick_sheet, read_grid
 from ddci_cli.survey.frame import frame_grid, is_frame
-from ddci_cli.text import display_text, match_key
+from ddci_cli.text import display_text, factorize, match_key
 
 HEADER_SEARCH_ROWS = 30
 LIST_CHARS = 300      # a list of header names in a message stops (between names) near this
@@ -142,9 +142,7 @@ def _nonblank(cells: np.ndarray) -> np.ndarray:
 
 
 def _factorize(values: np.ndarray):
-    import pandas as pd
-
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    codes, uniques = factorize(values, use_na_sentinel=False)
     return codes, list(uniques)
 
 

@@ -6,11 +6,10 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from ddci_cli.errors import ProblemReport
 from ddci_cli.method.model import DEFAULT_BLOCK, Method
-from ddci_cli.text import display_text, keys_of, match_key
+from ddci_cli.text import display_text, factorize, keys_of, match_key
 
 
 @dataclass
@@ -73,7 +72,7 @@ def _names(table, method: Method, cells, report: ProblemReport):
     lookup = {match_key(alias): e for e in method.units for alias in e.aliases}
     lookup.update((match_key(e.name), e) for e in method.units)  # a name wins over an alias
     row_keys = keys_of(cells)
-    codes, keys = pd.factorize(row_keys)
+    codes, keys = factorize(row_keys)
     firsts = np.full(len(keys), -1)
     firsts[codes[::-1]] = np.arange(len(codes))[::-1]  # first row of each key
     names: list[str] = []
@@ -249,7 +248,7 @@ def _blocks_seen(table, method: Method, n_units: int, unit_of_row, report: Probl
         return seen, reported, blank, None, None
     rows = table.row_numbers
     lookup = _block_lookup(method)
-    codes, uniques = pd.factorize(keys_of(cells))
+    codes, uniques = factorize(keys_of(cells))
     ids = [lookup.get(u) for u in uniques]
     firsts = np.full(len(uniques), -1)
     firsts[codes[::-1]] = np.arange(len(codes))[::-1]
@@ -263,8 +262,8 @@ def _blocks_seen(table, method: Method, n_units: int, unit_of_row, report: Probl
                          f"{', '.join(b.label for b in method.blocks)}",
                          row=int(rows[pos]), column=method.block_column, value=cells[pos],
                          file=table.path, sheet=table.sheet)
-    pairs = pd.DataFrame({"u": unit_of_row, "b": codes}).drop_duplicates()
-    for u, b in pairs.itertuples(index=False):
+    firsts_of_pairs = np.flatnonzero(first_pairs(unit_of_row, codes))
+    for u, b in zip(unit_of_row[firsts_of_pairs].tolist(), codes[firsts_of_pairs].tolist()):
         if u >= 0 and ids[b]:
             seen[u].add(ids[b])
         elif u >= 0 and uniques[b]:
@@ -322,3 +321,20 @@ TOTALS = ("tổng", "tổng cộng", "cộng", "tổng số", "trung bình", "to
 def _totals_hint(name: str) -> str:
     """A row labelled 'Tổng cộng' is a totals row typed under the data, not a unit."""
     return "; it looks like a totals row: delete it" if match_key(name) in TOTALS else ""
+
+
+def first_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """True at the first row of each distinct (a, b) pair of two integer arrays (what
+    pandas' ``duplicated(keep="first")`` leaves False)."""
+    first = np.zeros(len(a), dtype=bool)
+    if not len(a):
+        return first
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    a0, b0 = int(a.min()), int(b.min())
+    span_a, span_b = int(a.max()) - a0 + 1, int(b.max()) - b0 + 1
+    if span_a * span_b < 2 ** 62:
+        _, index = np.unique((a - a0) * span_b + (b - b0), return_index=True)
+    else:
+        _, index = np.unique(np.stack([a, b], axis=1), axis=0, return_index=True)
+    first[index] = True
+    return first
