@@ -1,6 +1,6 @@
 """The Diagnostics sheet: responses per unit, missing rate per indicator, Cronbach's alpha
-per sub-index (when computed), and every problem (warning) found while reading and
-scoring."""
+per sub-index (when computed), the outlier treatment record (when the method treats, SPEC
+§10), and every problem (warning) found while reading and scoring."""
 
 from __future__ import annotations
 
@@ -71,6 +71,7 @@ def diagnostics_sheet(wb, rep: Report) -> Sheet:
     row = _responses(sheet, rep, row) + 1
     row = _missing(sheet, rep, row) + 1
     row = _alpha(sheet, rep, row) + 1
+    row = _treatment(sheet, rep, row)
     _problems(sheet, rep, row)
     sheet.pages = sheet.finish()
     return sheet
@@ -142,6 +143,50 @@ def _alpha(sheet: Sheet, rep: Report, row: int) -> int:
         row += 1
     sheet.groups.append((first, row - 1))
     return row
+
+
+TREATMENT_COLS = 11  # block … log used; units winsorised in the wide note column F
+
+
+def _treatment(sheet: Sheet, rep: Report, row: int) -> int:
+    """The treatment record (SPEC §10), one row per block and indicator: n, G1 and G2
+    before, the units and points winsorised, G1 and G2 after, whether it passes, whether
+    the log replaced it; nothing when the method does not treat. Returns the next free
+    row (after a blank one)."""
+    p, method, t = rep.scores.prepared, rep.method, rep.labels
+    if p is None or method.treatment.method == "none":
+        return row
+    first = row
+    rule = method.treatment
+    sheet.span(row, 1, t("diag.treatment"), "section")
+    sheet.span(row + 1, 1, t("diag.treatment_rule", winmax=rule.winmax, skew=rule.skew,
+                             kurtosis=rule.kurtosis,
+                             fallback=t(f"diag.fallback_{rule.fallback}")), "aside")
+    sheet.header(row + 2, [t("col.block"), t("col.indicator"), t("col.values_n"),
+                           t("col.skew_before"), t("col.kurtosis_before"),
+                           t("col.units_winsorised"), t("col.points_winsorised"),
+                           t("col.skew_after"), t("col.kurtosis_after"), t("col.passed"),
+                           t("col.log")])
+    for col in range(7, TREATMENT_COLS + 1):
+        sheet.width(col, 13.0)
+    row += 3
+    blocks = {b.id: t.of(b) for b in method.blocks}
+    labels = {ind.id: t.of(ind) for ind in method.indicators}
+    moment = rep.book.variant("score", "0.00")
+    for r in p.records:
+        passed = r["passed_after"]
+        cells = ((blocks.get(r["block"], r["block"]), "text"),
+                 (f"{r['indicator']} – {labels.get(r['indicator'], '')}", "wrap"),
+                 (r["n"], "count"), (r["skew_before"], moment), (r["kurtosis_before"], moment),
+                 (", ".join(r["units_winsorised"]) or None, "wrap"), (r["winsorised"], "count"),
+                 (r["skew_after"], moment), (r["kurtosis_after"], moment),
+                 (t("treat.few") if passed is None else t(f"bool.{'yes' if passed else 'no'}"),
+                  "text"), (t(f"bool.{'yes' if r['log'] else 'no'}"), "text"))
+        for c, (value, style) in enumerate(cells, 1):
+            sheet.put(row, c, value, style)
+        row += 1
+    sheet.groups.append((first, row - 1))
+    return row + 1
 
 
 def _problems(sheet: Sheet, rep: Report, row: int) -> int:

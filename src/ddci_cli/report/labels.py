@@ -209,6 +209,38 @@ LABELS: dict[str, dict[str, str]] = {
                         "en": "Not computed (run `ddci diagnose`)."},
     "diag.problems": {"vi": "Vấn đề và cảnh báo", "en": "Problems and warnings"},
     "diag.no_problems": {"vi": "Không có.", "en": "None."},
+    # imputation and treatment (SPEC §10)
+    "col.treated": {"vi": "Giá trị sau xử lý ngoại lai", "en": "Treated value"},
+    "note.imputed": {"vi": "Chữ nghiêng: giá trị được gán (thiếu số liệu, lấy {how} của các "
+                           "đơn vị cùng nhóm trong khối).",
+                     "en": "Italic: an imputed value (missing, replaced by the {how} of the "
+                           "units of its group in the block)."},
+    "note.winsorised": {"vi": "Ô nền cam: giá trị ngoại lai đã được kéo về giá trị gần nhất "
+                              "(winsorise); điểm chuẩn hóa tính từ giá trị sau xử lý.",
+                        "en": "Orange cell: an outlier winsorised (moved to the nearest other "
+                              "value); the normalised score uses the treated value."},
+    "impute.mean": {"vi": "trung bình", "en": "mean"},
+    "impute.median": {"vi": "trung vị", "en": "median"},
+    "diag.treatment": {"vi": "Xử lý ngoại lai theo chỉ tiêu (độ lệch G1, độ nhọn G2)",
+                       "en": "Outlier treatment per indicator (skewness G1, kurtosis G2)"},
+    "diag.treatment_rule": {"vi": "Winsorise tối đa {winmax} điểm khi |G1| ≥ {skew:g} và "
+                                  "G2 ≥ {kurtosis:g}; nếu vẫn không đạt: {fallback}.",
+                            "en": "Winsorise up to {winmax} points while |G1| ≥ {skew:g} and "
+                                  "G2 ≥ {kurtosis:g}; if it still fails: {fallback}."},
+    "diag.fallback_log": {"vi": "lấy logarit giá trị gốc", "en": "log of the untreated values"},
+    "diag.fallback_none": {"vi": "giữ giá trị đã winsorise", "en": "keep the winsorised values"},
+    "col.skew_before": {"vi": "Độ lệch trước (G1)", "en": "Skewness before (G1)"},
+    "col.kurtosis_before": {"vi": "Độ nhọn trước (G2)", "en": "Kurtosis before (G2)"},
+    "col.skew_after": {"vi": "Độ lệch sau (G1)", "en": "Skewness after (G1)"},
+    "col.kurtosis_after": {"vi": "Độ nhọn sau (G2)", "en": "Kurtosis after (G2)"},
+    "col.units_winsorised": {"vi": "Đơn vị được winsorise", "en": "Units winsorised"},
+    "col.points_winsorised": {"vi": "Số điểm winsorise", "en": "Points winsorised"},
+    "col.passed": {"vi": "Đạt sau xử lý", "en": "Passes after"},
+    "col.log": {"vi": "Dùng logarit", "en": "Log used"},
+    "col.values_n": {"vi": "Số đơn vị có giá trị", "en": "Units with a value"},
+    "bool.yes": {"vi": "Có", "en": "Yes"},
+    "bool.no": {"vi": "Không", "en": "No"},
+    "treat.few": {"vi": "< 4 giá trị, không xử lý", "en": "< 4 values, untreated"},
     # method sections and rules
     "method.rules": {"vi": "Quy tắc tính", "en": "Rules"},
     "method.blocks": {"vi": "Khối", "en": "Blocks"},
