@@ -27,6 +27,9 @@ def main() -> None:
         source = application_source()
         if source is not None:
             _answer(help_text(source))
+    from ddci_cli.cli.values import install
+
+    install()  # option values without pydantic where typer's result is not in doubt
     from ddci_cli.cli.application import main as run
 
     run()
