@@ -25,7 +25,8 @@ from ddci_cli.errors import InputError, ProblemReport
 from ddci_cli.io.exports import is_zip, rename_files, unpacked
 from ddci_cli.io.read import SPREADSHEET, open_book, read_grid
 from ddci_cli.method.model import Method
-from ddci_cli.survey.locate import (HEADER_SEARCH_ROWS, Table, _as_object_array, _nonblank,
+from ddci_cli.survey.gridcells import answered_units, gather, unit_groups
+from ddci_cli.survey.locate import (HEADER_SEARCH_ROWS, Table, _as_object_array,
                                     _prefix_match, column_letter, did_you_mean, load_table)
 from ddci_cli.survey.repeat import repeat_table
 from ddci_cli.survey.sources import (RESPONDENT_KEY, LazySource, Source, _missing,
@@ -180,21 +181,11 @@ def grid_table(sources: list[Source], method: Method, wanted: dict[str, str],
     where = np.full((len(unit_keys), len(indicators)), -1)
     for (column, ukey), found in header.cells.items():
         where[unit_keys.index(ukey), indicators.index(column)] = found[0]
-    used = sorted({j for found in header.cells.values() for j in found})
-    answered = _nonblank(data[:, used]) if used else np.zeros((len(data), 0), bool)
-    position = {j: n for n, j in enumerate(used)}
-    has = np.zeros((len(data), len(unit_keys)), bool)
-    for u in range(len(unit_keys)):
-        cols = [position[j] for j in where[u] if j >= 0]
-        has[:, u] = answered[:, cols].any(axis=1)
+    has = answered_units(data, where)  # column by column, on the objects' addresses
     rows, units = np.nonzero(has)  # row-major: respondent by respondent
-    columns: dict[str, np.ndarray] = {}
-    for k, name in enumerate(indicators):
-        picked = where[units, k]
-        out = np.full(len(rows), None, dtype=object)
-        ok = picked >= 0
-        out[ok] = data[rows[ok], picked[ok]]
-        columns[name] = out
+    groups = unit_groups(units, len(unit_keys))
+    columns: dict[str, np.ndarray] = {name: gather(data, rows, groups, where[:, k])
+                                      for k, name in enumerate(indicators)}
     columns[method.unit_column] = np.array([header.units[k] for k in unit_keys],
                                            dtype=object)[units]
     keys = header_keys(cells[h])
