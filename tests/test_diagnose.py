@@ -256,7 +256,8 @@ def test_cli_json_and_outputs(ddci, toy, tmp_path):
     from openpyxl import load_workbook
 
     wb = load_workbook(xlsx)
-    assert wb.sheetnames == ["Responses", "Missing", "Reliability", "Correlations"]
+    assert wb.sheetnames == ["Responses", "Missing", "Reliability", "Correlations",
+                             "Distribution"]
     assert wb["Responses"].max_row == 13
     proc = ddci.run("diagnose", survey, "-m", method)
     assert proc.returncode == 0 and "Reliability" in proc.stdout and "s1" in proc.stdout

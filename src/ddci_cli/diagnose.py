@@ -4,7 +4,9 @@ Per block: how many evaluations and responses each unit has, how often each ques
 left unanswered, whether the questions of a sub-index measure one thing (Cronbach's alpha
 on respondent-level answers, alpha if an item is dropped, item-rest correlations, the
 share of variance of the first principal component of the unit values), and which
-indicators are near duplicates (r > 0.9) or pull against their own sub-index (r < 0).
+indicators are near duplicates (r > 0.9) or pull against their own sub-index (r < 0), and
+per indicator the skewness G1 and excess kurtosis G2 over the eligible units' values with
+the units that winsorising (SPEC §10, the method's or the default settings) would treat.
 
 Answers and unit values are oriented so that higher is better (negative indicators enter
 as −x). At the respondent level a ``share`` indicator is the item "answer in the set"
@@ -21,7 +23,8 @@ import numpy as np
 
 from ddci_cli.core.aggregate import share_transform
 from ddci_cli.survey.clean import Survey
-from ddci_cli.method.model import Method
+from ddci_cli.core.treat import failing, treat
+from ddci_cli.method.model import Method, Treatment
 from ddci_cli.scores import INSUFFICIENT, Scores
 
 HIGH_CORRELATION = 0.9
@@ -115,6 +118,8 @@ def diagnose(survey: Survey, method: Method, scores: Scores) -> dict:
     evaluations = np.bincount(survey.unit_of_row[keep], minlength=len(survey.units))
     counts = scores.values.counts
     out = {"blocks": [], "units": [], "indicators": [], "subindices": [], "correlations": {}}
+    rule = outlier_rule(method)
+    outliers: list[dict] = []
     ind_rows = np.zeros(len(method.indicators))
     for plan in scores.plans:
         units = plan.units
@@ -128,13 +133,50 @@ def diagnose(survey: Survey, method: Method, scores: Scores) -> dict:
             out["units"].append(_unit_record(scores, u, plan, evaluations[u]))
         out["subindices"] += _reliability(survey, method, scores, plan, keep)
         out["correlations"][plan.block] = _correlations(method, scores, plan)
+        outliers += _outliers(scores, plan, rule)
     answered = counts.sum(axis=0)
     for i, ind in enumerate(method.indicators):
         rate = 1 - answered[i] / ind_rows[i] if ind_rows[i] else np.nan
         out["indicators"].append({"indicator": ind.id, "subindex": ind.subindex,
                                   "column": ind.column, "answers": int(answered[i]),
                                   "missing_rate": _num(rate)})
+    out["outliers"] = {"settings": {"winmax": rule.winmax, "skew": rule.skew,
+                                    "kurtosis": rule.kurtosis, "fallback": rule.fallback,
+                                    "from": "method" if method.treatment.method != "none"
+                                    else "default",
+                                    "imputation": method.imputation.method},
+                       "indicators": outliers}
     return out
+
+
+def outlier_rule(method: Method) -> Treatment:
+    """The winsorising settings ``diagnose`` applies: the method's ``[treatment]`` when it
+    winsorises, else the defaults (winmax 5, skew 2, kurtosis 3.5, log fallback)."""
+    if method.treatment.method != "none":
+        return method.treatment
+    return Treatment(method="winsorise")
+
+
+def _outliers(scores: Scores, plan, rule: Treatment) -> list[dict]:
+    """Per indicator of the block: G1 and G2 over the eligible units' values (after the
+    method's imputation, as treatment sees them; null below 4 values or without spread),
+    whether they pass, and the units winsorising with ``rule`` would move (SPEC §10)."""
+    method = scores.method
+    eligible = np.array([u for u in plan.units if scores.status[u] != INSUFFICIENT], int)
+    source = scores.values.values
+    if scores.prepared is not None and method.imputation.method != "none":
+        source = scores.prepared.values
+    x = source[np.ix_(eligible, plan.indicators)]
+    t = treat(x, rule.winmax, rule.skew, rule.kurtosis, rule.fallback)
+    fails = failing(t.skew_before, t.kurtosis_before, rule.skew, rule.kurtosis)
+    units = scores.survey.units
+    return [{"block": plan.block, "indicator": method.indicators[i].id,
+             "n": int((~np.isnan(x[:, j])).sum()), "skewness": _num(t.skew_before[j]),
+             "kurtosis": _num(t.kurtosis_before[j]),
+             "passes": None if np.isnan(t.skew_before[j]) else not bool(fails[j]),
+             "points": int(t.count[j]),
+             "would_winsorise": [units[u] for u in eligible[t.winsorised[:, j]]],
+             "log": bool(t.log[j])} for j, i in enumerate(plan.indicators)]
 
 
 def _unit_record(scores: Scores, u: int, plan, evaluations: int) -> dict:

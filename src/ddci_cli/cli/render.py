@@ -308,7 +308,8 @@ FEW_UNITS = 10   # a correlation across fewer units than this is unreliable
 
 
 def diagnostics(doc: dict, block_labels: dict[str, str], english: bool = False) -> None:
-    """Responses per unit, the least answered questions, reliability and flagged pairs,
+    """Responses per unit, the least answered questions, reliability, flagged pairs and
+    the skewness and kurtosis of each indicator with the units winsorising would treat,
     every word in the run's language."""
     w = lambda key: word(key, english)  # noqa: E731
     for block, label in block_labels.items():
@@ -339,6 +340,19 @@ def diagnostics(doc: dict, block_labels: dict[str, str], english: bool = False) 
     for block, c in doc["correlations"].items():
         for line in correlation_lines(c, block_labels.get(block, block), english):
             print(escape(line))
+    outliers = doc.get("outliers")
+    if outliers and outliers["indicators"]:
+        rule = outliers["settings"]
+        title = ("Skewness G1 and kurtosis G2; winsorising up to {w} points while |G1| ≥ {s:g} "
+                 "and G2 ≥ {k:g} would treat" if english else "Độ lệch G1 và độ nhọn G2; "
+                 "winsorise tối đa {w} điểm khi |G1| ≥ {s:g} và G2 ≥ {k:g} sẽ xử lý")
+        rows = [[block_labels.get(o["block"], o["block"]), o["indicator"], str(o["n"]),
+                 _fmt(o["skewness"], ".2f"), _fmt(o["kurtosis"], ".2f"),
+                 "log" if o["log"] else (", ".join(o["would_winsorise"]) or "–")]
+                for o in outliers["indicators"]]
+        table(title.format(w=rule["winmax"], s=rule["skew"], k=rule["kurtosis"]),
+              [w("block"), w("indicator"), "n", "G1", "G2",
+               "would treat" if english else "sẽ xử lý"], rows, (2, 3, 4))
 
 
 def correlation_lines(c: dict, label: str, english: bool) -> list[str]:

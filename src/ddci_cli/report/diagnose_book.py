@@ -6,7 +6,8 @@ from pathlib import Path
 
 
 def diagnostic_tables(doc: dict, english: bool) -> list[tuple[str, list[str], list[list]]]:
-    """The diagnostics as (sheet title, headers, rows) tables for a workbook."""
+    """The diagnostics as (sheet title, headers, rows) tables for a workbook; the last,
+    Distribution, holds G1, G2 and the units winsorising would treat (SPEC §10)."""
     units = [[u["block"], u["unit"], u["evaluations"], u["responses"], u["status"],
               u["missing_rate"]] for u in doc["units"]]
     indicators = [[i["indicator"], i["subindex"], i["column"], i["answers"],
@@ -20,6 +21,12 @@ def diagnostic_tables(doc: dict, english: bool) -> list[tuple[str, list[str], li
              for kind, items in (("r > 0.9", c["high"]), ("r < 0 within sub-index",
                                                           c["negative_within"]))
              for p in items]
+    outliers = doc.get("outliers") or {"settings": {}, "indicators": []}
+    rule = outliers["settings"]
+    distribution = [[o["block"], o["indicator"], o["n"], o["skewness"], o["kurtosis"],
+                     None if o["passes"] is None else ("yes" if o["passes"] else "no"),
+                     o["points"], ", ".join(o["would_winsorise"]) or None,
+                     "yes" if o["log"] else "no"] for o in outliers["indicators"]]
     return [
         ("Responses" if english else "Số phiếu",
          ["block", "unit", "evaluations", "responses", "status", "missing rate"], units),
@@ -29,7 +36,12 @@ def diagnostic_tables(doc: dict, english: bool) -> list[tuple[str, list[str], li
          ["block", "sub-index", "items", "rows", "Cronbach alpha", "standardised alpha",
           "first PC share", "item", "alpha if dropped", "item-rest r"], reliability),
         ("Correlations" if english else "Tương quan",
-         ["block", "indicator", "indicator", "r", "flag"], pairs)]
+         ["block", "indicator", "indicator", "r", "flag"], pairs),
+        ("Distribution" if english else "Phân phối",
+         ["block", "indicator", "n", "skewness G1", "kurtosis G2",
+          f"passes (|G1| < {rule.get('skew', 2):g} or G2 < {rule.get('kurtosis', 3.5):g})",
+          f"points winsorised (winmax {rule.get('winmax', 5)})", "units winsorised",
+          "log used"], distribution)]
 
 
 def write_sheets(target: Path, tables: list[tuple[str, list[str], list[list]]]) -> None:
