@@ -357,9 +357,13 @@ def init(directory: Annotated[Path, typer.Argument(
          template: Annotated[str, typer.Option(metavar="ddci|pci",
                                                 help="Starter template.")] = "ddci",
          force: Annotated[bool, _flag("--force", help="Overwrite an existing file.")] = False,
-         quiet: Quiet = False, debug: Debug = False) -> None:
-    """Write a commented starter method file."""
-    from ddci_cli.cli.init import TEMPLATES, write_template
+         from_survey: Annotated[Optional[Path], typer.Option(
+             "--from", metavar="SURVEY", help="Draft the method file from a survey export "
+             "(unit column, indicators, [answers]).")] = None,
+         sheet: Sheet = None, header_row: HeaderRow = None, encoding: Encoding = None,
+         delimiter: Delimiter = None, quiet: Quiet = False, debug: Debug = False) -> None:
+    """Write a commented starter method file, or draft one from a survey export."""
+    from ddci_cli.cli.init import TEMPLATES, write_draft, write_template
 
     def body():
         if template not in TEMPLATES:
@@ -367,7 +371,16 @@ def init(directory: Annotated[Path, typer.Argument(
         if directory.exists() and not directory.is_dir():
             raise UsageError(f"{directory} is a file, not a folder")
         try:
-            path = write_template(directory, template, force=force)
+            if from_survey is not None:
+                path, draft = write_draft(directory, from_survey, force, sheet=sheet,
+                                          header_row=header_row, encoding=encoding,
+                                          delimiter=delimiter)
+                if not quiet:
+                    render.message(f"drafted from {from_survey}: layout {draft.layout}, "
+                                   f"{len(draft.columns)} indicators, {len(draft.answers)} "
+                                   "answer labels; check the lines marked CHECK")
+            else:
+                path = write_template(directory, template, force=force)
         except FileExistsError as exc:
             raise UsageError(f"{exc.args[0] if exc.args else 'method.toml'} exists; pass "
                              "--force to overwrite it") from None

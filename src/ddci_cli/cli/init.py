@@ -1,4 +1,5 @@
-"""Starter method files for `ddci init`: a DDCI template and a PCI template.
+"""Starter method files for `ddci init`: a DDCI template and a PCI template, or a draft
+made from a survey export (`ddci init --from SURVEY`, :mod:`ddci_cli.sample.draft`).
 
 The templates ship as package data (`ddci_cli/templates/*.toml`): commented TOML with an
 explicit value for every key, meant to be copied and edited.
@@ -35,3 +36,20 @@ def write_template(directory: Path, template: str = "ddci", force: bool = False)
         raise FileExistsError(str(target))  # args[0] is the path, as the CLI reports it
     write_bytes(target, text.encode("utf-8"))
     return target
+
+
+def write_draft(directory: Path, survey: Path, force: bool = False, **read) -> tuple[Path, object]:
+    """Draft a method file from the export ``survey`` and write it as
+    ``directory/method.toml``, as :func:`write_template` does; ``read``: sheet,
+    header_row, encoding, delimiter. Returns the path and the
+    :class:`ddci_cli.sample.draft.Draft`."""
+    from ddci_cli.sample.draft import draft_method
+
+    directory = Path(directory)
+    target = directory / METHOD_FILENAME
+    if target.exists() and not force:
+        raise FileExistsError(str(target))
+    draft = draft_method(Path(survey), **read)  # read before anything is written
+    directory.mkdir(parents=True, exist_ok=True)
+    write_bytes(target, draft.text.encode("utf-8"))
+    return target, draft
