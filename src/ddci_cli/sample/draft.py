@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ddci_cli.io.exports import is_zip, unpacked
-from ddci_cli.io.read import SPREADSHEET, open_book, read_grid
+from ddci_cli.io.read import SPREADSHEET, open_book, pick_sheet, read_grid
 from ddci_cli.survey.answers import leading_code
 from ddci_cli.text import display_text, match_key
 
@@ -127,9 +127,9 @@ def draft_method(path: Path, *, sheet: str | None = None, encoding: str | None =
         return _long_draft(path, main, "repeat", notes,
                            repeat_sheet=main.name if len(repeat) > 1 else None,
                            parents=[s for s in sheets if s not in repeat])
-    nonempty = [s for s in sheets if s.cells.size] or sheets
-    return _long_draft(path, nonempty[0], "long", notes,
-                       sheet_name=nonempty[0].name if len(sheets) > 1 else None)
+    data = max(sheets, key=lambda s: s.cells.size)  # the sheet with the most cells
+    return _long_draft(path, data, "long", notes,
+                       sheet_name=data.name if len(sheets) > 1 or sheet is not None else None)
 
 
 # ------------------------------------------------------------------ reading
@@ -142,7 +142,8 @@ def _read(path: Path, sheet, encoding, delimiter) -> list[Sheet]:
                     for m in members]
     if path.suffix.lower() in SPREADSHEET:
         book = open_book(path)
-        names = [sheet] if sheet is not None else book.sheet_names
+        names = [pick_sheet(book.sheet_names, sheet, path)] if sheet is not None \
+            else book.sheet_names
         return [Sheet(n, _cells(book.grid(n))) for n in names]
     return [Sheet(None, _cells(read_grid(path, encoding=encoding, delimiter=delimiter)))]
 
