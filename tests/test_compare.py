@@ -396,7 +396,7 @@ def test_comparison_workbook_without_the_full_report(monkeypatch, tmp_path):
 
     from ddci_cli import report
     from ddci_cli.years.compare import compare
-    from ddci_cli.report.comparison import write_comparison_workbook
+    from ddci_cli.report.compare_book import write_comparison_workbook
     from ddci_cli.method import load_method
 
     monkeypatch.setattr(report, "write_workbook", lambda scores, target, seed=0, lang=None: None)

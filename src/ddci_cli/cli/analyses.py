@@ -32,7 +32,7 @@ def run_sensitivity(survey_path: Path, method_path: Path, outputs: list[Path], j
     english = (lang or method.language) == "en"
     _write_sensitivity(result, doc, outputs, seed, lang)
     if json_out:
-        from ddci_cli.cli.application import emit_json
+        from ddci_cli.cli.runtime import emit_json
 
         emit_json(doc)
     elif not quiet:
@@ -85,7 +85,7 @@ def run_diagnose(survey_path: Path, method_path: Path, outputs: list[Path], json
         else:
             write_sheets(out, diagnostic_tables(doc, english))
     if json_out:
-        from ddci_cli.cli.application import emit_json
+        from ddci_cli.cli.runtime import emit_json
 
         emit_json(doc)
     elif not quiet:

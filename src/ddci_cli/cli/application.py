@@ -8,33 +8,19 @@ written, 130 Ctrl-C, 141 closed pipe, 143/129 SIGTERM/SIGHUP (temporaries remove
 from __future__ import annotations
 
 import errno
-import json
-import os
-import signal
 import sys
 from pathlib import Path
-from typing import Annotated, Callable, Optional
+from typing import Annotated, Optional
 
 import typer
 
 from ddci_cli import __version__
 
-from ddci_cli.errors import (EXIT_HANGUP, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OUTPUT,
-                             EXIT_PIPE, EXIT_TERMINATED, EXIT_USAGE, DdciError, InputError,
-                             UsageError)
+from ddci_cli.cli.runtime import (Run, Terminated, _lang, _silence_stdout,
+                                  install_signal_handlers, read_options, render, stream_error)
+from ddci_cli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PIPE, EXIT_USAGE, UsageError
 
 
-class _Render:
-    """``render`` imported when first used: it brings rich, numpy and pandas, which printing
-    the help or the version does not need (SPEC: ``ddci --help`` answers at once)."""
-
-    def __getattr__(self, name: str):
-        from ddci_cli.cli import render as module
-
-        return getattr(module, name)
-
-
-render = _Render()
 
 from typer.core import TyperCommand, TyperGroup
 
@@ -99,121 +85,6 @@ Strict = Annotated[bool, _flag("--strict", help="Treat warnings as errors (for c
 Quiet = Annotated[bool, _flag("--quiet", "-q", help="Print nothing but errors.")]
 Debug = Annotated[bool, _flag("--debug", help="Show tracebacks of internal errors.")]
 NoProgress = Annotated[bool, _flag("--no-progress", help="No progress bars.")]
-
-
-class Terminated(BaseException):
-    """SIGTERM or SIGHUP arrived: unwinds like Ctrl-C, so temporaries are removed."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.exit_code = EXIT_TERMINATED if signum == signal.SIGTERM else EXIT_HANGUP
-
-
-def _on_signal(signum, frame) -> None:
-    # the first one wins: a second SIGTERM must not interrupt the removal of temporaries
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, signal.SIG_IGN)
-    if signum == signal.SIGINT:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        raise KeyboardInterrupt
-    raise Terminated(signum)
-
-
-def install_signal_handlers(interrupt: bool = False) -> None:
-    """SIGTERM and SIGHUP raise :class:`Terminated` (exit 143/129 after clean-up); with
-    ``interrupt`` (a batch job's process) SIGINT too is taken once, then ignored."""
-    for sig in (signal.SIGTERM, signal.SIGHUP, *([signal.SIGINT] if interrupt else [])):
-        signal.signal(sig, _on_signal)
-
-
-class Run:
-    """Common behaviour of every command: error handling, JSON errors, quiet mode, and
-    outputs that appear together at the end or not at all."""
-
-    def __init__(self, json_out: bool = False, quiet: bool = False, debug: bool = False):
-        self.json_out, self.quiet, self.debug = json_out, quiet, debug
-
-    def __call__(self, body: Callable[[], int | None]) -> None:
-        from ddci_cli.io.write import all_or_nothing
-
-        try:
-            with all_or_nothing():
-                code = body() or 0
-        except InputError as exc:
-            code = self._input_error(exc)
-        except DdciError as exc:
-            render.message(f"Error: {exc.message}")
-            code = exc.exit_code
-        except KeyboardInterrupt:  # typer would turn it into a silent exit 130
-            render.message("Interrupted; no output was written.")
-            code = EXIT_INTERRUPTED
-        except Terminated as exc:
-            render.message("Terminated; no output was written.")
-            code = exc.exit_code
-        except OSError as exc:  # typer would exit 1 on a closed pipe; SPEC §5 says 141
-            code = stream_error(exc)
-        raise typer.Exit(code)
-
-    def _input_error(self, exc: InputError) -> int:
-        from ddci_cli.results import error_document
-
-        problems = exc.report.problems
-        if self.json_out:
-            emit_json(error_document(problems))
-        render.problems(problems)
-        errors = exc.report.errors
-        render.message(f"Error: the input has {render.summary_line(len(errors), len(problems) - len(errors))};"
-                       " nothing was written.")
-        return exc.exit_code
-
-
-def stream_error(exc: OSError) -> int:
-    """The exit code of a failed write outside an output file: 141 quietly when the reader
-    of stdout went away, else 4 with the system's reason (stdout on a full disk, /dev/full)."""
-    _silence_stdout()
-    if isinstance(exc, BrokenPipeError) or exc.errno == errno.EPIPE:
-        return EXIT_PIPE
-    reason = exc.strerror or str(exc)
-    if exc.filename:
-        render.message(f"Error: {exc.filename}: {reason}")
-    else:
-        render.message(f"Error: cannot write to standard output: {reason}; check the disk or "
-                       "the place the output is redirected to")
-    return EXIT_OUTPUT
-
-
-def emit_json(document) -> None:
-    """One JSON document on stdout; C1 controls and bidi overrides from the data are written
-    as \\uXXXX escapes (the same JSON value) so a terminal showing it interprets none."""
-    text = json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False)
-    sys.stdout.write(render.json_safe(text))
-    sys.stdout.write("\n")
-    sys.stdout.flush()
-
-
-def read_options(sheet, header_row, encoding, delimiter, lenient, strict):
-    from ddci_cli.pipeline import ReadOptions
-
-    if lenient and strict:
-        raise UsageError("--lenient and --strict cannot be used together")
-    sheet_value = int(sheet) if sheet and sheet.strip().isdigit() else sheet
-    return ReadOptions(sheet=sheet_value, header_row=header_row, encoding=encoding,
-                       delimiter=_delimiter(delimiter), lenient=lenient, strict=strict)
-
-
-def _delimiter(text: str | None) -> str | None:
-    if text is None:
-        return None
-    text = {"\\t": "\t", "tab": "\t", "TAB": "\t"}.get(text, text)
-    if len(text) != 1:
-        raise UsageError("--delimiter must be one character (e.g. ',', ';' or 'tab')")
-    return text
-
-
-def _lang(lang: str | None) -> str | None:
-    if lang is not None and lang not in ("vi", "en"):
-        raise UsageError("--lang must be 'vi' or 'en'")
-    return lang
 
 
 @app.command()
@@ -288,11 +159,11 @@ def sensitivity(
             "--exclude-subindex/--no-exclude-subindex", metavar="",
             help="Drop one sub-index at a time (or none).")] = None,
         treatment: Annotated[Optional[str], typer.Option(
-            help="Outlier treatments, e.g. none,winsorise.")] = None,
+            metavar="LIST", help="Outlier treatments, e.g. none,winsorise.")] = None,
         imputation: Annotated[Optional[str], typer.Option(
-            help="Imputations, e.g. none,mean,median.")] = None,
+            metavar="LIST", help="Imputations, e.g. none,mean,median.")] = None,
         winmax: Annotated[Optional[str], typer.Option(
-            help="Most points winsorised per indicator, e.g. 3,5.")] = None,
+            metavar="LIST", help="Most points winsorised per indicator, e.g. 3,5.")] = None,
         sheet: Sheet = None, header_row: HeaderRow = None, encoding: Encoding = None,
         delimiter: Delimiter = None, lang: Lang = None, seed: Seed = 0,
         lenient: Lenient = False, strict: Strict = False, quiet: Quiet = False,
@@ -516,12 +387,3 @@ def _unexpected(exc: Exception, debug: bool) -> int:
     render.message(f"Internal error: {type(exc).__name__}: {exc}. This is a bug in ddci; "
                    "rerun with --debug for the traceback and report it.")
     return EXIT_INTERNAL
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null so the flush at exit fails no second time."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # stdout is not a real file (tests capture it)
-        pass

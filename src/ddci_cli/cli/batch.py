@@ -67,7 +67,7 @@ def run_batch(manifest_path: Path, since: Path | None, summary: Path | None,
     if summary:
         write_bytes(summary, json_bytes(document))
     if json_out:
-        from ddci_cli.cli.application import emit_json
+        from ddci_cli.cli.runtime import emit_json
 
         emit_json(document)
     if not quiet:
@@ -180,7 +180,7 @@ def _job_from_dict(d: dict[str, Any]) -> Job:
 def job_main() -> None:
     """A job's process: the job (JSON) on stdin, its result (JSON) on stdout; anything the
     job itself prints goes to stderr. SIGTERM, SIGHUP and Ctrl-C remove its temporaries."""
-    from ddci_cli.cli.application import Terminated, install_signal_handlers
+    from ddci_cli.cli.runtime import Terminated, install_signal_handlers
 
     install_signal_handlers(interrupt=True)
     try:
@@ -216,7 +216,7 @@ def _run(job: Job):
 
 
 def _read_options(job: Job):
-    from ddci_cli.cli.application import read_options
+    from ddci_cli.cli.runtime import read_options
 
     o = job.options
     sheet = o.get("sheet")

@@ -39,7 +39,7 @@ def run_score(survey: Path, method_path: Path, outputs: list[Path], json_out: bo
         outputs = [*outputs, chart]
     english = (lang or method.language) == "en"
     if json_out:
-        from ddci_cli.cli.application import emit_json
+        from ddci_cli.cli.runtime import emit_json
 
         emit_json(document)
     elif not quiet:
@@ -76,7 +76,7 @@ def run_validate(survey: Path, method_path: Path, json_out: bool, options: ReadO
     if effective.has_errors:
         raise InputError(effective)
     if json_out:
-        from ddci_cli.cli.application import emit_json
+        from ddci_cli.cli.runtime import emit_json
 
         emit_json({"schema_version": 1, "ok": True,
                    "problems": [p.to_dict() for p in report.problems]})

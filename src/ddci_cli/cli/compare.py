@@ -38,7 +38,7 @@ def run_compare(surveys: list[Path], methods: list[Path], years: list[int] | Non
     write_comparison_outputs(cmp, document, outputs, seed, lang)
     english = (lang or cmp.scores[-1].method.language) == "en"
     if json_out:
-        from ddci_cli.cli.application import emit_json
+        from ddci_cli.cli.runtime import emit_json
 
         emit_json(document)
     elif not quiet:
@@ -55,7 +55,7 @@ def run_compare(surveys: list[Path], methods: list[Path], years: list[int] | Non
 def write_comparison_outputs(cmp: Comparison, document: dict, outputs: list[Path], seed: int,
                              lang: str | None) -> None:
     def workbook(out: Path) -> None:
-        from ddci_cli.report.comparison import write_comparison_workbook
+        from ddci_cli.report.compare_book import write_comparison_workbook
 
         write_comparison_workbook(cmp, out, seed=seed, lang=lang)
 

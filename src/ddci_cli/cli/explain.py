@@ -47,7 +47,7 @@ def run_explain(survey: Path, method_path: Path, unit: str, json_out: bool,
     scores, report = score(survey, method, options)
     document = explain(scores, unit)
     if json_out:
-        from ddci_cli.cli.application import emit_json
+        from ddci_cli.cli.runtime import emit_json
 
         emit_json(document)
     elif not quiet:

@@ -47,7 +47,7 @@ def run_units(survey: Path, method_path: Path, toml: bool, json_out: bool,
     units = read_units(survey, method, options, report)
     draft = units_table(units, method, survey)
     if json_out:
-        from ddci_cli.cli.application import emit_json
+        from ddci_cli.cli.runtime import emit_json
 
         emit_json(units_document(units, method, draft, report))
     elif toml:

@@ -4,25 +4,21 @@ samples, then per block each unit's composite in every compared year and its cha
 rank in every year and its change, and beside the rows a slope chart of the ranks.
 
 :func:`add_comparison_sheet` adds the sheet to a report being built (the full report calls
-it); :func:`write_comparison_workbook` writes ``compare -o FILE.xlsx``: the full report of
+it); :func:`ddci_cli.report.compare_book.write_comparison_workbook` writes ``compare -o FILE.xlsx``: the full report of
 the last year with this sheet when the report writer takes a ``comparison=`` argument,
 otherwise a workbook of the comparison alone. Texts are string cells, never formulas.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections import Counter
-from pathlib import Path
 
-from ddci_cli.io.write import write_with
 from ddci_cli.report.comparison_text import compared_sentence, text
 from ddci_cli.report.context import Report, is_synthetic
 from ddci_cli.report.layout import Sheet
 from ddci_cli.report.native import place, rows_height_cm
 from ddci_cli.report.slope import move_colour, rank_slope_chart
-from ddci_cli.report.style import ROW_HEIGHT
-from ddci_cli.report.summary import CM_PER_WIDTH_UNIT
+from ddci_cli.report.style import CM_PER_WIDTH_UNIT, ROW_HEIGHT
 from ddci_cli.years.compare import Comparison, Track
 from ddci_cli.years.output import events, flat_rows, significant
 
@@ -30,21 +26,7 @@ CHART_WIDTH_CM = 15.0
 CHART_MIN_ROWS = 12          # a block with few units still gets a legible chart
 
 
-def write_comparison_workbook(cmp: Comparison, target: Path, seed: int = 0,
-                              lang: str | None = None) -> None:
-    from ddci_cli import report
-
-    writer = report.write_workbook
-    if "comparison" in inspect.signature(writer).parameters:
-        writer(cmp.scores[-1], target, seed=seed, lang=lang, comparison=cmp)
-        return
-    wb, rep = _standalone(cmp, lang)
-    add_comparison_sheet(wb, cmp, rep)
-    add_comparison_data_sheet(wb, cmp, rep)
-    write_with(target, lambda tmp: wb.save(tmp))
-
-
-def _standalone(cmp: Comparison, lang: str | None):
+def standalone(cmp: Comparison, lang: str | None):
     """An empty workbook and the report context of the last compared year."""
     from openpyxl import Workbook
 

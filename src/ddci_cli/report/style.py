@@ -17,6 +17,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 
+CM_PER_WIDTH_UNIT = 0.185    # one Excel column-width unit, printed at 100 %
 FONT = "Arial"
 SIZE = 10
 NAVY = "1F3864"

@@ -10,11 +10,10 @@ from ddci_cli.report.context import Report
 from ddci_cli.report.extras import year_changes
 from ddci_cli.report.layout import Sheet
 from ddci_cli.report.native import place, ranking_chart, rows_height_cm
-from ddci_cli.report.style import ROW_HEIGHT
+from ddci_cli.report.style import CM_PER_WIDTH_UNIT, ROW_HEIGHT
 
 CHART_WIDTH_CM = 13.5
 CHART_MIN_ROWS = 12          # a block with fewer units still gets a legible chart
-CM_PER_WIDTH_UNIT = 0.185    # one Excel column-width unit, printed at 100 %
 UNIT_COL, COMPOSITE_COL = 2, 3
 
 Column = tuple[str, Callable[[int], tuple[object, str]]]
