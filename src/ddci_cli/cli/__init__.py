@@ -16,7 +16,15 @@ def main() -> None:
     (which alone takes several times Python's own start-up); everything else goes to the
     typer application, whose module imports only typer at the top (each command imports
     what it needs when it runs).
+
+    OpenBLAS runs on one thread unless ``OPENBLAS_NUM_THREADS`` says otherwise: the matrix
+    products ddci makes are many and small (the bootstrap's), where threads waiting on each
+    other made ``--bootstrap`` 3–20× slower on a loaded 2-core machine, and one large
+    product gained nothing measurable (docs/performance.md). Set before numpy is imported.
     """
+    import os
+
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     if sys.argv[1:] in (["--version"], ["-V"]):
         from ddci_cli import __version__
 

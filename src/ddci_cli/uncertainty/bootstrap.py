@@ -30,7 +30,8 @@ from ddci_cli.survey.weighting import (DESIGN_WEIGHT, RakingFrame, prepare, rake
                         weighting_spec)
 
 LEVEL = 0.95
-CHUNK_CELLS = 1 << 20       # replicate × row cells per chunk (8 MB per float matrix)
+CHUNK_CELLS = 1 << 20       # replicate × row cells per chunk (8 MB per float matrix; at
+                            # least GROUP replicates: 64 MB per matrix at 1M rows)
 MAX_CHUNK = 256             # replicates per chunk at most (progress bar granularity)
 GROUP = 8                   # replicates per matrix product (see _products)
 
@@ -90,15 +91,22 @@ class _Unit:
 
 
 def _unit_rows(scores: Scores, group: np.ndarray, row_weights: np.ndarray) -> list[_Unit]:
+    """Each unit's matrix is built from its own rows: no (rows × 2I) matrix of the whole
+    survey, nor its temporaries, exists besides them (at 1M rows × 46 indicators that was
+    2 GB more than the units' 0.7 GB)."""
     survey = scores.survey
     eligible = [u for u, s in enumerate(scores.status) if s != INSUFFICIENT]
     x = share_transform(survey.X, list(scores.method.indicators))
-    valid = ~np.isnan(x)
-    both = np.hstack([np.where(valid, x, 0.0), valid.astype(float)])
+    n_ind = x.shape[1]
     units = []
     for u in eligible:
         rows = np.flatnonzero((survey.unit_of_row == u) & (group >= 0))
-        units.append(_Unit(u, group[rows], row_weights[rows], np.ascontiguousarray(both[rows])))
+        part = x[rows]
+        valid = ~np.isnan(part)
+        both = np.empty((len(rows), 2 * n_ind))
+        both[:, :n_ind] = np.where(valid, part, 0.0)
+        both[:, n_ind:] = valid
+        units.append(_Unit(u, group[rows], row_weights[rows], both))
     return units
 
 
@@ -133,8 +141,9 @@ def bootstrap_replicates(scores: Scores, n: int, seed: int = 0, *, chunk: int | 
     row_weights = survey.extra[DESIGN_WEIGHT] if frame is not None else survey.weights
     units = _unit_rows(scores, draw.group_of_row, row_weights)
     n_units, n_ind = len(survey.units), len(method.indicators)
-    chunk = chunk or max(1, min(MAX_CHUNK, CHUNK_CELLS // max(1, len(draw.order),
-                                                              len(survey.weights))))
+    # at least GROUP replicates: _products computes GROUP rows whatever the chunk holds
+    chunk = chunk or max(GROUP, min(MAX_CHUNK, CHUNK_CELLS // max(1, len(draw.order),
+                                                                  len(survey.weights))))
     seeds = np.random.SeedSequence(seed).spawn(n)
     parts, not_converged = [], 0
     for start in range(0, n, chunk):
