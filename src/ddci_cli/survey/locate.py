@@ -15,13 +15,14 @@ import math
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from ddci_cli.errors import InputError, ProblemReport
 from ddci_cli.io.read import SPREADSHEET, Grid, open_book, pick_sheet, read_grid
-from ddci_cli.survey.frame import frame_grid, is_frame
 from ddci_cli.text import display_text, factorize, match_key
+from ddci_cli.survey.frame import frame_grid, is_frame
 
 HEADER_SEARCH_ROWS = 30
 LIST_CHARS = 300      # a list of header names in a message stops (between names) near this
@@ -44,11 +45,12 @@ class Table:
     total_rows: int
 
 
-def load_table(path: Path, wanted: dict[str, str], unit_column: str, *,
+def load_table(path: "Path | Any", wanted: dict[str, str], unit_column: str, *,
                sheet: str | int | None = None, header_row: int | None = None,
                encoding: str | None = None, delimiter: str | None = None,
                report: ProblemReport) -> Table:
-    """Read ``path`` and return the columns named in ``wanted`` (name → method key path).
+    """Read ``path`` (a file, or a pandas DataFrame) and return the columns named in
+    ``wanted`` (name → method key path).
 
     Missing columns are reported (``missing_column`` with the key path) and left out.
     """
@@ -75,7 +77,7 @@ def load_table(path: Path, wanted: dict[str, str], unit_column: str, *,
 def _pick_grid(path: Path, wanted, unit_column, sheet, header_row, encoding, delimiter):
     """The grid to use: the named sheet, else the first sheet whose header is found."""
     if path.suffix.lower() not in SPREADSHEET:
-        grid = read_grid(path, sheet, encoding=encoding, delimiter=delimiter)
+        grid = read_grid(path, sheet, encoding=encoding, delimiter=delimiter, wanted=wanted)
         return grid, _as_object_array(grid.rows)
     book = open_book(path)
     if isinstance(sheet, int) and not isinstance(sheet, bool):
@@ -441,12 +443,18 @@ def _parquet_table(grid: Grid, wanted: dict[str, str], report: ProblemReport) ->
     columns = {}
     for name, keypath in wanted.items():
         source = by_key.get(match_key(name))
+        if source is not None and grid.columns[source] is None:
+            continue  # there, but unreadable (a nested column): reported by the reader
         if source is None:
-            hint = did_you_mean(name, [str(c) for c in grid.columns], "the file")
+            hint = did_you_mean(name, [str(c) for c in grid.header or grid.columns],
+                                "the file")
             report.error("missing_column", f"the survey has no column '{name}' (named by "
                          f"{keypath}){hint}", file=grid.path, row=1, column=name, key=keypath)
         else:
             columns[name] = np.asarray(grid.columns[source])
+    if grid.row_numbers is not None:  # rows blank in every used column are already dropped
+        rows = np.asarray(grid.row_numbers)
+        return Table(grid.path, None, 1, None, columns, rows, len(rows))
     n = len(next(iter(grid.columns.values()))) if grid.columns else 0
     return Table(grid.path, None, 1, None, columns, np.arange(2, n + 2), n)
 
