@@ -340,7 +340,7 @@ def test_cli_bootstrap_json_is_reproducible_with_seed(ddci, files):
 
 def test_cli_ranking_marks_units_tied_with_the_next(ddci, files):
     survey, method = files
-    proc = ddci.run("score", survey, "-m", method, "--bootstrap", "100")
+    proc = ddci.run("score", survey, "-m", method, "--bootstrap", "100", "--lang", "en")
     assert proc.returncode == 0, proc.stderr
     assert "≈ next" in proc.stdout
     assert "bootstrap" not in proc.stderr  # no progress bar without a terminal
