@@ -82,3 +82,45 @@ def shared_data() -> Path:
     from reference import shared_data as locate
 
     return locate()
+
+
+# End-to-end tests that take seconds each (many `ddci` processes, thousands of replicates,
+# rendering): run by `.ci/run` with the slow set, kept out of the quick `pytest` run so it
+# stays under two minutes on two cores. The hand-computed cases, the oracle and the fuzz
+# test stay in the quick run.
+SLOW_END_TO_END = {
+    "test_batch.py::test_docs_manifest_runs",
+    "test_batch.py::test_five_jobs_one_bad_input",
+    "test_batch.py::test_only_named_jobs",
+    "test_batch.py::test_since_skips_unchanged_jobs",
+    "test_batch.py::test_worst_exit_code_wins",
+    "test_bootstrap.py::test_cli_bootstrap_json_is_reproducible_with_seed",
+    "test_bootstrap.py::test_intervals_of_mid_field_units_cover_the_population_composite",
+    "test_cli_language.py::test_a_terminal_and_a_pipe_speak_the_same_language",
+    "test_cli_language.py::test_diagnose_in_one_language",
+    "test_compare.py::test_bootstrap_intervals_of_changes",
+    "test_compare.py::test_docs_years_examples_run",
+    "test_compare.py::test_outputs_json_csv_xlsx",
+    "test_diagnose.py::test_cli_json_and_outputs",
+    "test_extent.py::test_large_full_sheet_is_read_and_sparse_one_refused",
+    "test_outputs.py::test_stdout_on_a_full_device_is_exit_4",
+    "test_report.py::test_chart_png_is_written_and_deterministic",
+    "test_report.py::test_report_doc_examples_run",
+    "test_report.py::test_scorecard_explain_section",
+    "test_report.py::test_scorecards_option",
+    "test_safety.py::test_zip_bomb_is_refused_quickly_in_bounded_memory",
+    "test_sample.py::test_workbook_is_marked_synthetic_with_header_on_row_3",
+    "test_sample.py::test_written_files_are_byte_identical",
+    "test_sensitivity.py::test_cli_sobol_outputs",
+    "test_sensitivity.py::test_cli_table_error_exit_1",
+    "test_sensitivity.py::test_cli_uncertainty_json",
+    "test_sensitivity.py::test_cli_usage_errors",
+    "test_weighting.py::test_not_converged_is_a_warning",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        name = f"{Path(str(item.fspath)).name}::{item.originalname}"
+        if name in SLOW_END_TO_END:
+            item.add_marker(pytest.mark.slow)
