@@ -137,3 +137,14 @@ def test_sensitivity_frame(results):
     assert {"unit", "nominal_rank", "mean_rank", "q05_rank", "q95_rank"} <= set(robust.columns)
     again = ddci.sensitivity(results, runs=64, weights=0.25, seed=2)
     pd.testing.assert_frame_equal(robust, again)
+
+
+def test_explain_matches_the_command(results, ddci):
+    unit = results.units.iloc[3]["unit"]
+    doc = results.explain(unit)
+    assert doc["unit"] == unit and doc["rank"] == int(results.units.iloc[3]["rank"])
+    total = sum(k["contribution"] for k in doc["subindices"])
+    assert abs(total - doc["composite"]) < 1e-9
+    proc = ddci.run("explain", SAMPLE, "-m", METHOD, unit, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == json.loads(json.dumps(doc))

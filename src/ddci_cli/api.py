@@ -130,6 +130,14 @@ class Results:
 
         return Results(with_intervals(self.scores, n, seed, level=level), seed)
 
+    def explain(self, unit: str) -> dict[str, Any]:
+        """Why ``unit`` has its rank (SPEC §11, the ``ddci explain --json`` document): each
+        sub-index's and indicator's contribution to the composite, the block mean, the
+        unit just above, and up to three what-ifs re-scored by the full pipeline."""
+        from ddci_cli.explain import explain
+
+        return explain(self.scores, unit)
+
     def sensitivity(self, **settings: Any) -> "pd.DataFrame":
         """Monte Carlo ranks per unit (SPEC §8); ``settings`` as ``ddci sensitivity``'s
         options: runs, mode, weights, normalization, aggregation, …; seed defaults to the
