@@ -35,8 +35,11 @@ def frame_grid(frame) -> tuple[Grid, np.ndarray]:
 
 
 def frame_sha256(frame) -> str:
-    """A fingerprint of the frame's names and values (recorded like a file's SHA-256)."""
+    """A fingerprint of the frame's column names and values (recorded like a file's
+    SHA-256): SHA-256 over pandas' per-row value hashes, so no text copy of the frame."""
+    import pandas as pd
+
     digest = hashlib.sha256()
     digest.update("\x1f".join(map(str, frame.columns)).encode("utf-8"))
-    digest.update(frame.to_csv(index=False).encode("utf-8"))
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     return digest.hexdigest()
