@@ -116,11 +116,18 @@ SLOW_END_TO_END = {
     "test_sensitivity.py::test_cli_uncertainty_json",
     "test_sensitivity.py::test_cli_usage_errors",
     "test_weighting.py::test_not_converged_is_a_warning",
+    "test_report.py::test_scorecards_of_the_samples_are_on_the_right_side",
+    "test_compare.py::test_pci_without_crosswalk_lists_the_unmatched_spellings",
+    "test_compare.py::test_pci_2013_2016_changes_match_published_tables",
 }
+# whole files of process-level checks (signals, pipes, terminals, concurrent batches,
+# writing the samples), each test starting several `ddci` processes
+SLOW_FILES = {"test_batch_safety.py", "test_outputs.py", "test_cli_language.py",
+              "test_sample.py"}
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         name = f"{Path(str(item.fspath)).name}::{item.originalname}"
-        if name in SLOW_END_TO_END:
+        if name in SLOW_END_TO_END or Path(str(item.fspath)).name in SLOW_FILES:
             item.add_marker(pytest.mark.slow)

@@ -1,7 +1,7 @@
 """Differential test: the real ``ddci score --json`` against the plain reference scorer in
 oracle.py (SPEC §4), on random small methods and surveys, plus hand-picked cases.
 
-Example counts: ``DDCI_ORACLE_EXAMPLES`` (default 100) for the normal run, and
+Example counts: ``DDCI_ORACLE_EXAMPLES`` (default 60) for the normal run, and
 ``DDCI_ORACLE_SLOW_EXAMPLES`` (default 500) for the ``slow`` test. Both are derandomized,
 so every run tests the same examples.
 """
@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import oracle  # noqa: E402
 
-FAST_EXAMPLES = int(os.environ.get("DDCI_ORACLE_EXAMPLES", "100"))
+FAST_EXAMPLES = int(os.environ.get("DDCI_ORACLE_EXAMPLES", "60"))
 SLOW_EXAMPLES = max(500, int(os.environ.get("DDCI_ORACLE_SLOW_EXAMPLES", "500")))
 
 REL_TOL = 1e-9
