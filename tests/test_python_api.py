@@ -148,3 +148,26 @@ def test_explain_matches_the_command(results, ddci):
     proc = ddci.run("explain", SAMPLE, "-m", METHOD, unit, "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == json.loads(json.dumps(doc))
+
+
+def test_rescore_keeps_the_imputation_groups():
+    """Imputation by a unit attribute: a re-run with another setting imputes from the same
+    groups as the first run (the value imputed for U4 is its group's mean, 4, not the block
+    mean)."""
+    frame = pd.DataFrame({
+        "unit": ["U1", "U2", "U3", "U4", "U5"], "grp": ["g", "g", "h", "g", "h"],
+        "a": [3.0, 5.0, 1.0, None, 2.0], "b": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    text = ('[input]\nunit_column = "unit"\n[imputation]\nmethod = "mean"\nby = "grp"\n'
+            '[[subindices]]\nid = "s"\n  [[subindices.indicators]]\n  id = "a"\n  column = "a"\n'
+            '  [[subindices.indicators]]\n  id = "b"\n  column = "b"\n')
+    from ddci_cli.method.load import parse_method
+
+    first = ddci.score(frame, parse_method(text))
+    again = first.rescore(decimals=4)
+
+    def imputed(results):
+        row = results.to_dict()["units"]
+        return next(u for u in row if u["unit"] == "U4")["indicators"]["a"]
+
+    assert imputed(first)["imputed"] and imputed(first)["value"] == 4.0
+    assert imputed(again) == imputed(first)

@@ -13,7 +13,9 @@ problem found. A pandas DataFrame is accepted wherever a survey path is.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +25,7 @@ from ddci_cli.errors import Problem, ProblemReport, UsageError
 from ddci_cli.method.model import Method
 from ddci_cli.method.load import load_method
 from ddci_cli.pipeline import ReadOptions, score as score_scores
-from ddci_cli.scores import Scores, plan_blocks, score_values
+from ddci_cli.scores import Scores, plan_survey, score_values
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,11 +57,17 @@ class Results:
         """Warnings (and infos) found while reading and scoring; errors raise instead."""
         return list(self.scores.problems)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Exactly the document ``ddci score --json`` prints (SPEC §6)."""
+    @cached_property
+    def _document(self) -> dict[str, Any]:
+        """The score document, built once: the frames below are views of it."""
         from ddci_cli.results import score_document
 
         return score_document(self.scores, self.seed)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Exactly the document ``ddci score --json`` prints (SPEC §6); a copy, so changing
+        it changes nothing here."""
+        return copy.deepcopy(self._document)
 
     @property
     def units(self) -> "pd.DataFrame":
@@ -69,7 +77,7 @@ class Results:
         import pandas as pd
 
         rows = []
-        for record in self.to_dict()["units"]:
+        for record in self._document["units"]:
             row = {k: record[k] for k in ("block", "unit", "status", "responses", "composite",
                                           "rank", "tier")}
             ci = record.get("ci")
@@ -89,7 +97,7 @@ class Results:
         not in the unit's block), indexed by (block, unit)."""
         import pandas as pd
 
-        records = self.to_dict()["units"]
+        records = self._document["units"]
         ids = [k.id for k in self.method.subindices]
         frame = pd.DataFrame([{k: r["subindices"].get(k) for k in ids} for r in records],
                              columns=ids, dtype=float)
@@ -106,7 +114,7 @@ class Results:
         sub_of = {i.id: i.subindex for i in self.method.indicators}
         rows = [{"block": r["block"], "unit": r["unit"], "subindex": sub_of[i],
                  "indicator": i, **item}
-                for r in self.to_dict()["units"] for i, item in r["indicators"].items()]
+                for r in self._document["units"] for i, item in r["indicators"].items()]
         frame = pd.DataFrame(rows, columns=["block", "unit", "subindex", "indicator", "value",
                                             "score", "n"])
         return frame.astype({"value": float, "score": float})
@@ -118,7 +126,7 @@ class Results:
         ``weights={"transparency": 2}`` (sub-index or indicator ids → new weights)."""
         method = _changed_method(self.method, changes)
         report = ProblemReport([p for p in self.method.problems])
-        plans = plan_blocks(method, self.scores.survey.unit_blocks)
+        plans = plan_survey(self.scores.survey, method, report)
         scores = score_values(self.scores.survey, method, self.scores.values, plans, report)
         report.raise_if_errors()
         scores.problems = list(report.problems)

@@ -20,7 +20,7 @@ from ddci_cli.survey.clean import Survey
 from ddci_cli.survey.denominate import unit_groups
 
 __all__ = ["OK", "INCOMPLETE", "INSUFFICIENT", "BlockPlan", "BlockResult", "Scores",
-           "block_pipeline", "plan_blocks", "rank_scores", "score_survey", "score_values",
+           "block_pipeline", "plan_blocks", "plan_survey", "rank_scores", "score_survey", "score_values",
            "survey_unit_values"]
 
 @dataclass
@@ -65,8 +65,13 @@ class PreparedValues:
 
 def score_survey(survey: Survey, method: Method, report: ProblemReport) -> Scores:
     """Run the nominal pipeline; problems (warnings, geometric errors) go to ``report``."""
-    plans = plan_blocks(method, survey.unit_blocks, unit_groups(survey, method, report))
+    plans = plan_survey(survey, method, report)
     return score_values(survey, method, survey_unit_values(survey, method, plans), plans, report)
+
+
+def plan_survey(survey: Survey, method: Method, report: ProblemReport) -> list[BlockPlan]:
+    """The block plans of ``survey`` under ``method``, with each unit's imputation group."""
+    return plan_blocks(method, survey.unit_blocks, unit_groups(survey, method, report))
 
 
 def survey_unit_values(survey: Survey, method: Method, plans: list[BlockPlan]) -> UnitValues:
