@@ -7,7 +7,7 @@ value or takes no part — and returns scores of the same shape. Leading axes ar
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -49,15 +49,19 @@ def norm_params(method: Method, indicators: list[Indicator], name: str | None = 
 @dataclass(frozen=True)
 class Fitted:
     """What normalisation learns from a set of units, per indicator (shape (..., indicators)):
-    min and max (minmax), mean and sample sd (zscore), the count of units with a value, and
-    which indicators are constant. Fitted on one set of units (a year, pooled years, a
-    replicate) and applied to another with :func:`apply`."""
+    min and max (minmax), mean and sample sd (zscore), the count of units with a value
+    (:func:`is_constant` tells the constant indicators). Fitted on one set of units (a
+    year, pooled years, a replicate) and applied to another with :func:`apply`."""
 
     lo: np.ndarray
     hi: np.ndarray
     mean: np.ndarray
     sd: np.ndarray
     n: np.ndarray
+
+    def columns(self, cols) -> "Fitted":
+        """The same bounds for the indicators ``cols`` only (last axis)."""
+        return Fitted(*(getattr(self, f.name)[..., cols] for f in fields(self)))
 
 
 def fit(x: np.ndarray, p: NormParams) -> Fitted:
@@ -98,7 +102,7 @@ def _constant(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
 
 def minmax(x: np.ndarray, p: NormParams, f: Fitted):
     lo, hi = f.lo, f.hi
-    const = _constant(lo, hi) & np.isfinite(lo)
+    const = is_constant(f)
     span = np.where(const, 1.0, hi - lo)
     lo_e, hi_e, span_e = lo[..., None, :], hi[..., None, :], span[..., None, :]
     frac = np.where(p.d > 0, (x - lo_e) / span_e, (hi_e - x) / span_e)

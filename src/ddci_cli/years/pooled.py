@@ -17,7 +17,7 @@ import numpy as np
 
 from ddci_cli.errors import ProblemReport, UsageError
 from ddci_cli.core.block import block_pipeline
-from ddci_cli.core.normalize import Fitted, NormParams, fit, is_constant
+from ddci_cli.core.normalize import NormParams, fit, is_constant
 from ddci_cli.scores import Scores, rank_scores
 
 
@@ -101,8 +101,7 @@ def _pool_block(block: str, scored: list[Scores], values: list[np.ndarray], out:
         s = scored[t]
         cols = [ids.index(s.method.indicators[i].id) for i in plan.indicators]
         x = values[t][..., units[:, None], plan.indicators]
-        bounds = Fitted(*(getattr(pooled, f)[..., cols] for f in ("lo", "hi", "mean", "sd", "n")))
-        result = block_pipeline(x, plan, s.method, fitted=bounds)
+        result = block_pipeline(x, plan, s.method, fitted=pooled.columns(cols))
         o = out[t]
         o["scores"][..., units[:, None], plan.indicators] = result.scores
         o["subs"][..., units[:, None], plan.subindices] = result.subindices
