@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_bootstrap import best_of  # the same best-of-N timer
+
 from ddci_cli.errors import ProblemReport
 from ddci_cli.method.load import load_method
 from ddci_cli.survey.locate import load_table
@@ -87,14 +89,6 @@ def build(folder: Path, n: int, rows: int, seed: int) -> tuple[Path, Path]:
                       'column = "A1"\n' + units, encoding="utf-8")
     return survey, method
 
-
-def best_of(repeat: int, fn):
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), result
 
 
 def main() -> None:

@@ -5,9 +5,7 @@ good.csv, at test time."""
 
 from __future__ import annotations
 
-import contextlib
 import decimal
-import io
 import json
 import sys
 from pathlib import Path
@@ -16,6 +14,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
+from test_bad_inputs import run_cli as run_in_process
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 METHOD = BAD / "method.toml"
@@ -23,20 +22,8 @@ METHOD = BAD / "method.toml"
 
 def run_cli(*args) -> tuple[int, dict | None, str]:
     """(exit code, the --json document or None, stderr) of ``ddci ARGS`` in this process."""
-    from ddci_cli import cli
-
-    out, err = io.StringIO(), io.StringIO()
-    argv, sys.argv = sys.argv, ["ddci", *map(str, args)]
-    code = None
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            cli.main()
-    except SystemExit as exc:
-        code = exc.code
-    finally:
-        sys.argv = argv
-    text = out.getvalue()
-    return (code or 0), (json.loads(text) if text.strip() else None), err.getvalue()
+    code, out, err = run_in_process(*args)
+    return code, (json.loads(out) if out.strip() else None), err
 
 
 def good_table() -> pa.Table:
