@@ -17,6 +17,9 @@ def main() -> None:
     typer application, whose module imports only typer at the top (each command imports
     what it needs when it runs).
 
+    ``ddci score survey.xlsx …`` starts reading the workbook on a second thread before
+    typer is imported (cli/ahead.py): the read and the start-up overlap.
+
     OpenBLAS runs on one thread unless ``OPENBLAS_NUM_THREADS`` says otherwise: the matrix
     products ddci makes are many and small (the bootstrap's), where threads waiting on each
     other made ``--bootstrap`` 3–20× slower on a loaded 2-core machine, and one large
@@ -35,6 +38,10 @@ def main() -> None:
         source = application_source()
         if source is not None:
             _answer(help_text(source))
+    from ddci_cli.cli.ahead import start
+
+    sys.setswitchinterval(0.0005)
+    start(sys.argv[1:])  # the survey workbook is read while the rest starts up
     from ddci_cli.cli.values import install
 
     install()  # option values without pydantic where typer's result is not in doubt

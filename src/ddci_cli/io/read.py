@@ -11,8 +11,9 @@ import codecs
 import csv
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
+from ddci_cli.io import ahead
 from ddci_cli.io.container import ContainerScan, password_error, scan_container
 from ddci_cli.io.extent import SPARSE_FROM, memory_problem, too_large
 from ddci_cli.errors import InputError, Problem, ProblemReport, WARNING
@@ -91,10 +92,24 @@ class Book:
                              "is damaged or not a spreadsheet: open and re-save it in Excel",
                              code="not_a_workbook", file=str(path)) from None
         self.sheet_names: list[str] = list(self.book.sheet_names)
+        self._ahead: dict[str, Grid | BaseException] = {}
+
+    def read_ahead(self, name: str) -> None:
+        """Read sheet ``name`` now; the next :meth:`grid` of it returns (or raises) that."""
+        try:
+            self._ahead[name] = self._grid(name)
+        except BaseException as exc:
+            self._ahead[name] = exc
 
     def grid(self, name: str) -> Grid:
         """One sheet as a :class:`Grid`: error cells hold their text (``#DIV/0!``), formula
         cells without a saved result are blank and listed in ``formula_blanks``."""
+        ahead = self._ahead.pop(name, None)
+        if isinstance(ahead, BaseException):
+            raise ahead
+        return ahead if ahead is not None else self._grid(name)
+
+    def _grid(self, name: str) -> Grid:
         used = self.scan.used(name)
         _check_extent(self.path, name, self.scan.extent(name), used)
         _check_memory(self.path, name, self.scan.extent(name))
@@ -161,7 +176,25 @@ def _put_errors(rows: list[list], errors: list[tuple[int, int, str]]) -> None:
 
 def open_book(path: Path) -> Book:
     _check_exists(path)
-    return Book(path)
+    taken, book = ahead.take(path)
+    return book if taken and book is not None else Book(path)
+
+
+def open_ahead(path: Path, sheet: Callable[[], str | int | None]) -> Book | None:
+    """For :func:`ddci_cli.io.ahead.start`: open workbook ``path`` and read the sheet
+    ``sheet()`` names (else the first), as :func:`open_book` and :meth:`Book.grid` would;
+    they then take the book, or raise what opening it raised. None for other files."""
+    if path.suffix.lower() not in SPREADSHEET or not path.is_file():
+        return None
+    book = Book(path)
+    try:
+        wanted = sheet()
+        name = pick_sheet(book.sheet_names, str(wanted) if isinstance(wanted, int) else wanted,
+                          path)
+    except Exception:  # the command finds (and reports) a wrong sheet itself
+        return book
+    book.read_ahead(name)
+    return book
 
 
 def sheet_names(path: Path) -> list[str]:

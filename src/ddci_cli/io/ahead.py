@@ -1,0 +1,77 @@
+"""Work on a file started on a second thread, before the code that will ask for it has
+even been imported, and handed over when it asks.
+
+python-calamine releases the GIL while it parses a sheet, so on a machine with two cores a
+workbook read overlaps the command's start-up (typer, numpy, the method file). This module
+imports nothing heavy (the job brings its own imports, on its thread) so that the read can
+start a few milliseconds after the interpreter does.
+
+:func:`start` runs ``job()`` on a thread for a file; :func:`take` returns what it returned,
+or raises what it raised, to the first caller that asks for the same file unchanged (same
+absolute path, inode, size and modification time). A job nobody asks for is dropped. The
+thread is not a daemon: the interpreter waits for it at exit rather than stopping it inside
+the reader. So only files up to MAX_BYTES are read ahead, and a command that stops early (a
+bad method file) waits at most that read before it exits.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any, Callable
+
+MAX_BYTES = 8 * 1024**2
+_STARTED: dict[tuple, "_Job"] = {}
+
+
+def file_key(path: str | os.PathLike) -> tuple | None:
+    """The file as it is now: absolute path, inode, size, modification time (None if it
+    cannot be looked at)."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (os.path.abspath(path), st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def start(path: str | os.PathLike, job: Callable[[], Any]) -> bool:
+    """Run ``job()`` on a thread for the regular file ``path`` (up to MAX_BYTES); True
+    if started."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return False
+    key = file_key(path)
+    if key is None or key in _STARTED or not os.path.isfile(path) or st.st_size > MAX_BYTES:
+        return False
+    _STARTED[key] = _Job(job)
+    return True
+
+
+def take(path: str | os.PathLike) -> tuple[bool, Any]:
+    """(True, what the job for ``path`` returned) once it is done, raising what it
+    raised; (False, None) when no job was started for the file as it is now."""
+    job = _STARTED.pop(file_key(path), None) if _STARTED else None
+    if job is None:
+        return False, None
+    return True, job.result()
+
+
+class _Job:
+    def __init__(self, job: Callable[[], Any]):
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(job,), name="ddci-ahead")
+        self._thread.start()
+
+    def _run(self, job: Callable[[], Any]) -> None:
+        try:
+            self._value = job()
+        except BaseException as exc:  # raised again in the thread that takes the result
+            self._error = exc
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
