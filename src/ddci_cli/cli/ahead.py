@@ -3,14 +3,16 @@
 ``ddci score survey.xlsx -m method.toml``: the survey is the word after the command
 whenever that word is not an option (the command's only argument, and click takes words
 in order). :func:`start` has it opened, and one sheet read, on a second thread
-(:mod:`ddci_cli.io.ahead`, :func:`ddci_cli.io.read.open_ahead`) while typer, numpy and the
-method file load; the command then finds the sheet already read. The sheet is the one ``--sheet`` names, else
-the method file's ``input.sheet``, else the first: the same choice the command makes
-(survey/locate.py). A wrong guess costs time, never a result, since the command only
-takes a read-ahead that is exactly the read it would make.
+(:mod:`ddci_cli.io.ahead`, :func:`ddci_cli.io.read.open_ahead`) while typer, numpy and
+the method file load; the command then finds the sheet already read. The sheet is the one
+``--sheet`` names, else the method file's ``input.sheet``, else the first: the same
+choice the command makes (survey/locate.py). A wrong guess costs time, never a result,
+since the command only takes a read-ahead that is exactly the read it would make.
 """
 
 from __future__ import annotations
+
+OPENING_WAIT = 5.0  # seconds at most (a large workbook: the start-up goes on beside it)
 
 # Commands whose one argument is a survey file read against a method file
 READS_ONE_SURVEY = frozenset({"score", "validate", "explain", "sensitivity", "diagnose",
@@ -27,14 +29,20 @@ def start(argv: list[str]) -> None:
     survey = argv[1]
     method, sheet = option(argv, "--method", "-m"), option(argv, "--sheet")
 
-    def job():  # on the thread, imports included
+    def job(opened):  # on the thread, imports included
         from pathlib import Path
 
         from ddci_cli.io.read import open_ahead
 
-        return open_ahead(Path(survey), lambda: sheet_wanted(sheet, method))
+        return open_ahead(Path(survey), lambda: sheet_wanted(sheet, method), opened)
 
-    ahead.start(survey, job)
+    started = ahead.start(survey, job)
+    if started is not None:
+        # The container scan and the opening are Python code: run alone they take a third
+        # of the time they take beside the imports here (each time zlib gives the GIL back,
+        # getting it again waits behind them). The imports run while python-calamine reads
+        # the sheet without the GIL instead.
+        started.opened.wait(OPENING_WAIT)
 
 
 def option(argv: list[str], long: str, short: str | None = None) -> str | None:

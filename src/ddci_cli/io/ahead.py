@@ -6,7 +6,7 @@ workbook read overlaps the command's start-up (typer, numpy, the method file). T
 imports nothing heavy (the job brings its own imports, on its thread) so that the read can
 start a few milliseconds after the interpreter does.
 
-:func:`start` runs ``job()`` on a thread for a file; :func:`take` returns what it returned,
+:func:`start` runs ``job(opened)`` on a thread for a file; :func:`take` returns what it returned,
 or raises what it raised, to the first caller that asks for the same file unchanged (same
 absolute path, inode, size and modification time). A job nobody asks for is dropped. The
 thread is not a daemon: the interpreter waits for it at exit rather than stopping it inside
@@ -34,18 +34,19 @@ def file_key(path: str | os.PathLike) -> tuple | None:
     return (os.path.abspath(path), st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def start(path: str | os.PathLike, job: Callable[[], Any]) -> bool:
-    """Run ``job()`` on a thread for the regular file ``path`` (up to MAX_BYTES); True
-    if started."""
+def start(path: str | os.PathLike, job: Callable[[Callable[[], None]], Any]) -> "_Job | None":
+    """Run ``job(opened)`` on a thread for the regular file ``path`` (up to MAX_BYTES);
+    the job calls ``opened()`` when the part that needs the GIL is done (the thread's
+    ``opened`` event, set at the end in any case). None if not started."""
     try:
         st = os.stat(path)
     except (OSError, ValueError):
-        return False
+        return None
     key = file_key(path)
     if key is None or key in _STARTED or not os.path.isfile(path) or st.st_size > MAX_BYTES:
-        return False
+        return None
     _STARTED[key] = _Job(job)
-    return True
+    return _STARTED[key]
 
 
 def take(path: str | os.PathLike) -> tuple[bool, Any]:
@@ -58,17 +59,20 @@ def take(path: str | os.PathLike) -> tuple[bool, Any]:
 
 
 class _Job:
-    def __init__(self, job: Callable[[], Any]):
+    def __init__(self, job: Callable[[Callable[[], None]], Any]):
         self._value: Any = None
         self._error: BaseException | None = None
+        self.opened = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(job,), name="ddci-ahead")
         self._thread.start()
 
-    def _run(self, job: Callable[[], Any]) -> None:
+    def _run(self, job: Callable[[Callable[[], None]], Any]) -> None:
         try:
-            self._value = job()
+            self._value = job(self.opened.set)
         except BaseException as exc:  # raised again in the thread that takes the result
             self._error = exc
+        finally:
+            self.opened.set()
 
     def result(self) -> Any:
         self._thread.join()

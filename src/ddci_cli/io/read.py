@@ -180,13 +180,17 @@ def open_book(path: Path) -> Book:
     return book if taken and book is not None else Book(path)
 
 
-def open_ahead(path: Path, sheet: Callable[[], str | int | None]) -> Book | None:
+def open_ahead(path: Path, sheet: Callable[[], str | int | None],
+               opened: Callable[[], None] = lambda: None) -> Book | None:
     """For :func:`ddci_cli.io.ahead.start`: open workbook ``path`` and read the sheet
     ``sheet()`` names (else the first), as :func:`open_book` and :meth:`Book.grid` would;
-    they then take the book, or raise what opening it raised. None for other files."""
+    they then take the book, or raise what opening it raised. None for other files.
+    ``opened()`` is called between the two: the scan and the opening run Python code,
+    python-calamine reads the sheet without the GIL."""
     if path.suffix.lower() not in SPREADSHEET or not path.is_file():
         return None
     book = Book(path)
+    opened()
     try:
         wanted = sheet()
         name = pick_sheet(book.sheet_names, str(wanted) if isinstance(wanted, int) else wanted,
