@@ -18,7 +18,8 @@ def main() -> None:
     what it needs when it runs).
 
     ``ddci score survey.xlsx …`` starts reading the workbook on a second thread before
-    typer is imported (cli/ahead.py): the read and the start-up overlap.
+    typer is imported (cli/ahead.py): the read and the start-up overlap. A plain ``ddci
+    score`` command line is then parsed without typer at all (cli/plain.py).
 
     OpenBLAS runs on one thread unless ``OPENBLAS_NUM_THREADS`` says otherwise: the matrix
     products ddci makes are many and small (the bootstrap's), where threads waiting on each
@@ -40,14 +41,46 @@ def main() -> None:
             _answer(help_text(source))
     from ddci_cli.cli.ahead import start
 
-    sys.setswitchinterval(0.0005)
     start(sys.argv[1:])  # the survey workbook is read while the rest starts up
+    if sys.argv[1:2] == ["score"]:
+        from ddci_cli.cli.plain import run_score
+
+        code = run_score(sys.argv[2:])  # None: not a plain command line, typer parses it
+        if code is not None:
+            sys.exit(code)
     from ddci_cli.cli.values import install
 
     install()  # option values without pydantic where typer's result is not in doubt
     from ddci_cli.cli.application import main as run
 
     run()
+
+
+def console() -> None:
+    """The ``ddci`` console script: :func:`main`, and after ``ddci score`` a quick exit.
+
+    Once ``ddci score`` has finished, every output is written and closed and no child
+    process or thread of its own is left to wait for (a read-ahead nobody took is only
+    reading). It then leaves with ``os._exit`` after flushing stdout and stderr, without
+    tearing the interpreter down: freeing every cell read one by one and unloading numpy
+    took a tenth of the command's time on a small survey (docs/performance.md)."""
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        if sys.argv[1:2] != ["score"] or not isinstance(exc.code, (int, type(None))):
+            raise
+        code = exc.code or 0
+    if sys.argv[1:2] != ["score"]:
+        sys.exit(code)
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 def _answer(text: str) -> None:

@@ -7,22 +7,16 @@ written, 130 Ctrl-C, 141 closed pipe, 143/129 SIGTERM/SIGHUP (temporaries remove
 
 from __future__ import annotations
 
-import errno
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from ddci_cli import __version__
-
-from ddci_cli.cli.runtime import (Run, Terminated, _lang, _silence_stdout,
-                                  install_signal_handlers, read_options, render, stream_error)
-from ddci_cli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PIPE, EXIT_USAGE, UsageError
-
-
-
-from typer.core import TyperCommand, TyperGroup
+from ddci_cli.cli.runtime import Run, _lang, guarded, read_options, render
+from ddci_cli.errors import UsageError
 
 
 class _Help:
@@ -100,12 +94,10 @@ def score(survey: SurveyArg, method: Method,
           lenient: Lenient = False, strict: Strict = False, quiet: Quiet = False,
           no_progress: NoProgress = False, debug: Debug = False) -> None:
     """Compute the index, print the ranking per block, write outputs."""
-    from ddci_cli.cli.commands import run_score
+    parameters = dict(locals())  # by name, as cli/plain.py parses them without typer
+    from ddci_cli.cli.plain import score_job
 
-    Run(json_out, quiet, debug)(lambda: run_score(
-        survey, method, output or [], json_out, read_options(sheet, header_row, encoding,
-                                                             delimiter, lenient, strict),
-        _lang(lang), seed, bootstrap, quiet, no_progress, scorecards=scorecards, chart=chart))
+    Run(json_out, quiet, debug)(score_job(parameters))
 
 
 @app.command()
@@ -344,32 +336,8 @@ def _root(version: Annotated[bool, typer.Option("--version", "-V", callback=_ver
 def main() -> None:
     """Console entry point: maps every failure to an exit code, never a stray traceback."""
     debug = "--debug" in sys.argv
-    install_signal_handlers()
-    try:
-        code = _app_for(sys.argv[1:])(standalone_mode=False)
-    except KeyboardInterrupt:
-        render.message("Interrupted; no output was written.")
-        code = EXIT_INTERRUPTED
-    except Terminated as exc:
-        render.message("Terminated; no output was written.")
-        code = exc.exit_code
-    except OSError as exc:
-        code = stream_error(exc)
-    except typer.Exit as exc:  # raised inside commands
-        code = exc.exit_code
-    except SystemExit as exc:
-        # click exits 1 when stdout's reader has gone (`ddci --help | true`): that is 141
-        pipe = isinstance(exc.__context__, OSError) and exc.__context__.errno == errno.EPIPE
-        code = EXIT_PIPE if pipe else exc.code
-        if pipe:
-            _silence_stdout()
-    except Exception as exc:  # click usage errors and genuine bugs
-        code = _unexpected(exc, debug)
-    try:
-        sys.stdout.flush()
-    except OSError as exc:
-        code = stream_error(exc)
-    sys.exit(code or 0)
+    sys.exit(guarded(lambda: _app_for(sys.argv[1:])(standalone_mode=False), debug,
+                     exits=(typer.Exit,)))
 
 
 def _app_for(argv: list[str]) -> typer.Typer:
@@ -388,20 +356,3 @@ def _app_for(argv: list[str]) -> typer.Typer:
     one = copy.copy(app)
     one.registered_commands = chosen
     return one
-
-
-def _unexpected(exc: Exception, debug: bool) -> int:
-    # typer vendors click in recent releases, so recognise its exceptions by shape
-    if type(exc).__name__ == "Abort":
-        render.message("Interrupted; no output was written.")
-        return EXIT_INTERRUPTED
-    if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
-        exc.show()
-        return exc.exit_code or EXIT_USAGE
-    if debug:
-        import traceback
-
-        traceback.print_exception(exc, file=sys.stderr)
-    render.message(f"Internal error: {type(exc).__name__}: {exc}. This is a bug in ddci; "
-                   "rerun with --debug for the traceback and report it.")
-    return EXIT_INTERNAL

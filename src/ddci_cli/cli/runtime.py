@@ -11,10 +11,9 @@ import signal
 import sys
 from typing import Callable
 
-import typer
-
-from ddci_cli.errors import (EXIT_HANGUP, EXIT_INTERRUPTED, EXIT_OUTPUT, EXIT_PIPE,
-                             EXIT_TERMINATED, DdciError, InputError, UsageError)
+from ddci_cli.errors import (EXIT_HANGUP, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OUTPUT,
+                             EXIT_PIPE, EXIT_TERMINATED, EXIT_USAGE, DdciError, InputError,
+                             UsageError)
 
 
 class _Render:
@@ -63,6 +62,13 @@ class Run:
         self.json_out, self.quiet, self.debug = json_out, quiet, debug
 
     def __call__(self, body: Callable[[], int | None]) -> None:
+        """Run ``body`` inside a typer command: its exit code leaves as ``typer.Exit``."""
+        import typer
+
+        raise typer.Exit(self.code(body))
+
+    def code(self, body: Callable[[], int | None]) -> int:
+        """Run ``body``; its exit code, every error turned into a message and a code."""
         from ddci_cli.io.write import all_or_nothing
 
         try:
@@ -81,7 +87,7 @@ class Run:
             code = exc.exit_code
         except OSError as exc:  # typer would exit 1 on a closed pipe; SPEC §5 says 141
             code = stream_error(exc)
-        raise typer.Exit(code)
+        return code
 
     def _input_error(self, exc: InputError) -> int:
         from ddci_cli.results import error_document
@@ -94,6 +100,56 @@ class Run:
         render.message(f"Error: the input has {render.summary_line(len(errors), len(problems) - len(errors))};"
                        " nothing was written.")
         return exc.exit_code
+
+
+def guarded(call: Callable[[], int | None], debug: bool,
+            exits: tuple[type[BaseException], ...] = ()) -> int:
+    """The process's exit code for ``call()`` (a whole command line): signals handled, every
+    failure one message and a code (SPEC §5), never a stray traceback, stdout flushed.
+    ``exits``: exception types that carry the code in ``exit_code`` (typer's ``Exit``)."""
+    install_signal_handlers()
+    try:
+        code = call()
+    except KeyboardInterrupt:
+        render.message("Interrupted; no output was written.")
+        code = EXIT_INTERRUPTED
+    except Terminated as exc:
+        render.message("Terminated; no output was written.")
+        code = exc.exit_code
+    except OSError as exc:
+        code = stream_error(exc)
+    except exits as exc:  # raised inside commands
+        code = exc.exit_code
+    except SystemExit as exc:
+        # click exits 1 when stdout's reader has gone (`ddci --help | true`): that is 141
+        pipe = isinstance(exc.__context__, OSError) and exc.__context__.errno == errno.EPIPE
+        code = EXIT_PIPE if pipe else exc.code
+        if pipe:
+            _silence_stdout()
+    except Exception as exc:  # click usage errors and genuine bugs
+        code = _unexpected(exc, debug)
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        code = stream_error(exc)
+    return code or 0
+
+
+def _unexpected(exc: Exception, debug: bool) -> int:
+    # typer vendors click in recent releases, so recognise its exceptions by shape
+    if type(exc).__name__ == "Abort":
+        render.message("Interrupted; no output was written.")
+        return EXIT_INTERRUPTED
+    if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
+        exc.show()
+        return exc.exit_code or EXIT_USAGE
+    if debug:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    render.message(f"Internal error: {type(exc).__name__}: {exc}. This is a bug in ddci; "
+                   "rerun with --debug for the traceback and report it.")
+    return EXIT_INTERNAL
 
 
 def stream_error(exc: OSError) -> int:
