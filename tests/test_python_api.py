@@ -171,3 +171,16 @@ def test_rescore_keeps_the_imputation_groups():
 
     assert imputed(first)["imputed"] and imputed(first)["value"] == 4.0
     assert imputed(again) == imputed(first)
+
+
+def test_rescore_keeps_the_warnings_of_reading():
+    """A re-run scores the same unit values, so what reading them warned about still
+    stands (here `1.000` in a column of small numbers); scoring's own warnings are made
+    again by the re-run."""
+    frame = pd.DataFrame({"Đơn vị": ["X", "X", "Y", "Y"], "w": [1, 1, 1, 1],
+                          "A1": ["4", "Không biết", "3", "1.000"], "A2": [1, 2, 3, 3],
+                          "B1": [1.5, 2.0, None, 1]})
+    first = ddci.score(frame, ROOT / "docs" / "examples" / "tiny.toml")
+    codes = [p.code for p in first.problems]
+    assert "ambiguous_separator" in codes
+    assert [p.code for p in first.rescore(decimals=3).problems] == codes

@@ -125,7 +125,8 @@ class Results:
         ``composite_aggregation="geometric"``, ``min_responses=10``,
         ``weights={"transparency": 2}`` (sub-index or indicator ids → new weights)."""
         method = _changed_method(self.method, changes)
-        report = ProblemReport([p for p in self.method.problems])
+        kept = self.scores.input_problems  # the method's and the reading's warnings
+        report = ProblemReport(list(self.method.problems if kept is None else kept))
         plans = plan_survey(self.scores.survey, method, report)
         scores = score_values(self.scores.survey, method, self.scores.values, plans, report)
         report.raise_if_errors()

@@ -77,9 +77,11 @@ def score(survey_path: str | Path, method: Method | str | Path,
         report.extend(method.problems)
     survey = read_survey(survey_path, method, options, report)
     _stop_on_errors(report, options)
+    before = list(report.problems)
     scores = score_survey(survey, method, report)
     _stop_on_errors(report, options)
     scores.problems = list(report.problems)
+    scores.input_problems = before
     return scores, report
 
 

@@ -42,6 +42,8 @@ class Scores:
     ci: dict | None = None
     bootstrap: dict | None = None  # replicates, resampling, level (bootstrap.py)
     prepared: "PreparedValues | None" = None  # imputation and treatment (SPEC §10)
+    # the method's and the reading's problems (before scoring): what a re-run keeps
+    input_problems: list[Problem] | None = None
 
 
 @dataclass
