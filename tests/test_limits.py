@@ -235,8 +235,12 @@ def test_real_ceilings_are_read_here():
 
     if not Path("/proc/meminfo").exists():
         pytest.skip("no /proc on this system")
-    assert 0 < memory._mem_available()
-    assert 0 < memory.available_bytes() <= memory._mem_available()
+    before = memory._mem_available()
+    got = memory.available_bytes()
+    after = memory._mem_available()
+    assert 0 < before and 0 < after
+    # other processes take and give memory between the readings
+    assert 0 < got <= 1.25 * max(before, after)
 
 
 def test_inflate_budget_scales_with_memory(monkeypatch):

@@ -161,6 +161,8 @@ def _scan_zip(path: Path) -> ContainerScan:
             if info.is_dir() or not info.compress_size and not info.file_size:
                 continue
             budget -= _inflate(path, raw, info, budget, scan)
+    if scan.kind == "xlsx":  # every sheet read asks for it: made here, with the scan
+        scan._member("")
     return scan
 
 
