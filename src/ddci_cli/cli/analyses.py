@@ -3,44 +3,73 @@ outputs, render."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ddci_cli.check import load_method_checked
 from ddci_cli.cli import render
+from ddci_cli.cli.commands import SurveySettings
 from ddci_cli.errors import UsageError
 from ddci_cli.io.write import check_outputs, write_formats
 from ddci_cli.pipeline import score
 
 
-def run_sensitivity(survey_path: Path, method_path: Path, outputs: list[Path], json_out: bool,
-                options, lang: str | None, seed: int, quiet: bool, cli: dict) -> int:
+@dataclass(frozen=True, kw_only=True)
+class MonteCarloFlags:
+    """``ddci sensitivity``'s flags for what the runs vary; None: not given, the method's
+    ``[sensitivity]`` table (or its default) holds. Lists as comma-separated text."""
+
+    mode: str | None = None
+    runs: int | None = None
+    weights: float | None = None
+    weights_dirichlet: float | None = None
+    normalization: str | None = None
+    aggregation: str | None = None
+    min_responses: str | None = None
+    exclude_subindex: bool | None = None
+    treatment: str | None = None
+    imputation: str | None = None
+    winmax: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SensitivitySettings(SurveySettings):
+    """What ``ddci sensitivity`` is asked to do."""
+
+    outputs: list[Path] = field(default_factory=list)
+    lang: str | None = None
+    seed: int = 0
+    monte_carlo: MonteCarloFlags = field(default_factory=MonteCarloFlags)
+
+
+def run_sensitivity(s: SensitivitySettings) -> int:
     """``ddci sensitivity``: resolve settings (method table, then flags), score, analyse,
     write outputs, render."""
     from ddci_cli.method.sensitivity import resolve_settings, settings_problems
     from ddci_cli.uncertainty.sensitivity import analyse, document
 
-    check_outputs(outputs, [survey_path, method_path])
-    method = load_method_checked(method_path, survey_path, options)
-    settings = resolve_settings(method, **cli)
-    problems = settings_problems(method, settings)
+    check_outputs(s.outputs, [s.survey, s.method])
+    method = load_method_checked(s.method, s.survey, s.read)
+    resolved = resolve_settings(method, **asdict(s.monte_carlo))
+    problems = settings_problems(method, resolved)
     if problems:
         raise UsageError("; ".join(f"--{key.replace('_', '-')}: {msg}"
                                    for key, msg in problems))
-    scores, report = score(survey_path, method, options)
-    result = analyse(scores, settings, seed)
+    scores, report = score(s.survey, method, s.read)
+    result = analyse(scores, resolved, s.seed)
     doc = document(result)
-    english = (lang or method.language) == "en"
-    _write_sensitivity(result, doc, outputs, seed, lang)
-    if json_out:
+    english = (s.lang or method.language) == "en"
+    _write_sensitivity(result, doc, s.outputs, s.seed, s.lang)
+    if s.json_out:
         from ddci_cli.cli.runtime import emit_json
 
         emit_json(doc)
-    elif not quiet:
+    elif not s.quiet:
         render.sensitivity(doc, {b.id: b.label_en if english else b.label
                                  for b in method.blocks}, english)
-    if not quiet:
+    if not s.quiet:
         render.problems(report.problems)
-        for out in outputs:
+        for out in s.outputs:
             render.message(f"wrote {out}")
     return 0
 
@@ -64,35 +93,42 @@ def _write_sensitivity(result, doc: dict, outputs: list[Path], seed: int,
         result.scores, out, seed=seed, lang=lang, sensitivity=doc))
 
 
-def run_diagnose(survey_path: Path, method_path: Path, outputs: list[Path], json_out: bool,
-                options, lang: str | None, quiet: bool) -> int:
+@dataclass(frozen=True, kw_only=True)
+class DiagnoseSettings(SurveySettings):
+    """What ``ddci diagnose`` is asked to do: ``outputs`` are .json or .xlsx."""
+
+    outputs: list[Path] = field(default_factory=list)
+    lang: str | None = None
+
+
+def run_diagnose(s: DiagnoseSettings) -> int:
     """``ddci diagnose``: score, diagnose, write .json/.xlsx outputs, render."""
     from ddci_cli.diagnose import document as diagnose_document
     from ddci_cli.io.write import json_bytes, write_bytes
     from ddci_cli.report.diagnose_book import diagnostic_tables, write_sheets
 
-    check_outputs(outputs, [survey_path, method_path])
-    for out in outputs:
+    check_outputs(s.outputs, [s.survey, s.method])
+    for out in s.outputs:
         if out.suffix.lower() not in (".json", ".xlsx"):
             raise UsageError(f"ddci diagnose writes .json or .xlsx, not {out.suffix}")
-    method = load_method_checked(method_path, survey_path, options)
-    scores, report = score(survey_path, method, options)
+    method = load_method_checked(s.method, s.survey, s.read)
+    scores, report = score(s.survey, method, s.read)
     doc = diagnose_document(scores)
-    english = (lang or method.language) == "en"
-    for out in outputs:
+    english = (s.lang or method.language) == "en"
+    for out in s.outputs:
         if out.suffix.lower() == ".json":
             write_bytes(out, json_bytes(doc))
         else:
             write_sheets(out, diagnostic_tables(doc, english))
-    if json_out:
+    if s.json_out:
         from ddci_cli.cli.runtime import emit_json
 
         emit_json(doc)
-    elif not quiet:
+    elif not s.quiet:
         render.diagnostics(doc, _block_labels(method, english), english)
-    if not quiet:
+    if not s.quiet:
         render.problems(report.problems)
-        for out in outputs:
+        for out in s.outputs:
             render.message(f"wrote {out}")
     return 0
 

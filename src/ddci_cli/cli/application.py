@@ -108,11 +108,12 @@ def explain(survey: SurveyArg, method: Method,
             lenient: Lenient = False, strict: Strict = False, quiet: Quiet = False,
             debug: Debug = False) -> None:
     """Why a unit has its rank: contributions, gaps, and the changes that would move it."""
-    from ddci_cli.cli.explain import run_explain
+    from ddci_cli.cli.explain import ExplainSettings, run_explain
 
-    Run(json_out, quiet, debug)(lambda: run_explain(
-        survey, method, unit, json_out, read_options(sheet, header_row, encoding, delimiter,
-                                                     lenient, strict), _lang(lang), quiet))
+    Run(json_out, quiet, debug)(lambda: run_explain(ExplainSettings(
+        survey=survey, method=method, unit=unit, json_out=json_out,
+        read=read_options(sheet, header_row, encoding, delimiter, lenient, strict),
+        lang=_lang(lang), quiet=quiet)))
 
 
 @app.command()
@@ -121,11 +122,12 @@ def validate(survey: SurveyArg, method: Method,
              encoding: Encoding = None, delimiter: Delimiter = None, lenient: Lenient = False,
              strict: Strict = False, quiet: Quiet = False, debug: Debug = False) -> None:
     """Read and check everything, compute nothing, list every problem."""
-    from ddci_cli.cli.commands import run_validate
+    from ddci_cli.cli.commands import ValidateSettings, run_validate
 
-    Run(json_out, quiet, debug)(lambda: run_validate(
-        survey, method, json_out, read_options(sheet, header_row, encoding, delimiter,
-                                               lenient, strict), quiet))
+    Run(json_out, quiet, debug)(lambda: run_validate(ValidateSettings(
+        survey=survey, method=method, json_out=json_out,
+        read=read_options(sheet, header_row, encoding, delimiter, lenient, strict),
+        quiet=quiet)))
 
 
 @app.command()
@@ -161,16 +163,16 @@ def sensitivity(
         lenient: Lenient = False, strict: Strict = False, quiet: Quiet = False,
         no_progress: NoProgress = False, debug: Debug = False) -> None:
     """Monte Carlo over weights, normalisation, aggregation: how stable are the ranks?"""
-    from ddci_cli.cli.analyses import run_sensitivity
+    from ddci_cli.cli.analyses import MonteCarloFlags, SensitivitySettings, run_sensitivity
 
-    Run(json_out, quiet, debug)(lambda: run_sensitivity(
-        survey, method, output or [], json_out, read_options(sheet, header_row, encoding,
-                                                             delimiter, lenient, strict),
-        _lang(lang), seed, quiet, dict(
+    Run(json_out, quiet, debug)(lambda: run_sensitivity(SensitivitySettings(
+        survey=survey, method=method, outputs=output or [], json_out=json_out,
+        read=read_options(sheet, header_row, encoding, delimiter, lenient, strict),
+        lang=_lang(lang), seed=seed, quiet=quiet, monte_carlo=MonteCarloFlags(
             mode=mode, runs=runs, weights=weights, weights_dirichlet=weights_dirichlet,
             normalization=normalization, aggregation=aggregation,
             min_responses=min_responses, exclude_subindex=exclude_subindex,
-            treatment=treatment, imputation=imputation, winmax=winmax)))
+            treatment=treatment, imputation=imputation, winmax=winmax))))
 
 
 @app.command()
@@ -180,12 +182,12 @@ def diagnose(survey: SurveyArg, method: Method,
              delimiter: Delimiter = None, lang: Lang = None, lenient: Lenient = False,
              strict: Strict = False, quiet: Quiet = False, debug: Debug = False) -> None:
     """Reliability and structure: counts, missing rates, Cronbach's alpha, correlations."""
-    from ddci_cli.cli.analyses import run_diagnose
+    from ddci_cli.cli.analyses import DiagnoseSettings, run_diagnose
 
-    Run(json_out, quiet, debug)(lambda: run_diagnose(
-        survey, method, output or [], json_out, read_options(sheet, header_row, encoding,
-                                                             delimiter, lenient, strict),
-        _lang(lang), quiet))
+    Run(json_out, quiet, debug)(lambda: run_diagnose(DiagnoseSettings(
+        survey=survey, method=method, outputs=output or [], json_out=json_out,
+        read=read_options(sheet, header_row, encoding, delimiter, lenient, strict),
+        lang=_lang(lang), quiet=quiet)))
 
 
 @app.command()
@@ -274,12 +276,14 @@ def compare(surveys: Annotated[list[Path], typer.Argument(metavar="SURVEY",
             lenient: Lenient = False, strict: Strict = False, quiet: Quiet = False,
             no_progress: NoProgress = False, debug: Debug = False) -> None:
     """Score several years, match units across them (crosswalk), report changes."""
-    from ddci_cli.cli.compare import run_compare
+    from ddci_cli.cli.compare import CompareSettings, run_compare
 
-    Run(json_out, quiet, debug)(lambda: run_compare(
-        surveys, method, year or None, crosswalk, output or [], json_out,
-        read_options(sheet, header_row, encoding, delimiter, lenient, strict), _lang(lang),
-        seed, bootstrap, pool_bounds, quiet, no_progress))
+    Run(json_out, quiet, debug)(lambda: run_compare(CompareSettings(
+        surveys=surveys, methods=method, years=year or None, crosswalk=crosswalk,
+        outputs=output or [], json_out=json_out,
+        read=read_options(sheet, header_row, encoding, delimiter, lenient, strict),
+        lang=_lang(lang), seed=seed, bootstrap=bootstrap, pool_bounds=pool_bounds,
+        quiet=quiet, no_progress=no_progress)))
 
 
 @app.command()
@@ -294,10 +298,11 @@ def batch(manifest: Annotated[Path, typer.Argument(metavar="MANIFEST",
               metavar="NAME", help="Run only the job with this name (repeatable).")] = None,
           json_out: Json = False, quiet: Quiet = False, debug: Debug = False) -> None:
     """Run the jobs of a manifest (score, compare, validate) for cron and scripts."""
-    from ddci_cli.cli.batch import run_batch
+    from ddci_cli.cli.batch import BatchSettings, run_batch
 
-    Run(json_out, quiet, debug)(lambda: run_batch(manifest, since, summary, job or [],
-                                                  json_out, quiet))
+    Run(json_out, quiet, debug)(lambda: run_batch(BatchSettings(
+        manifest=manifest, since=since, summary=summary, only=job or [], json_out=json_out,
+        quiet=quiet)))
 
 
 @app.command()
@@ -308,11 +313,12 @@ def units(survey: SurveyArg, method: Method,
           encoding: Encoding = None, delimiter: Delimiter = None, quiet: Quiet = False,
           debug: Debug = False) -> None:
     """Distinct units with responses and blocks, look-alike spellings, a [units] draft."""
-    from ddci_cli.cli.units import run_units
+    from ddci_cli.cli.units import UnitsSettings, run_units
 
-    Run(json_out, quiet, debug)(lambda: run_units(
-        survey, method, toml, json_out, read_options(sheet, header_row, encoding, delimiter,
-                                                     False, False), quiet))
+    Run(json_out, quiet, debug)(lambda: run_units(UnitsSettings(
+        survey=survey, method=method, toml=toml, json_out=json_out,
+        read=read_options(sheet, header_row, encoding, delimiter, False, False),
+        quiet=quiet)))
 
 
 for _info in app.registered_commands:          # every command's help as _Help shows it

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -44,33 +45,45 @@ STOP_SECONDS = 30  # how long a job's process may take to clean up after SIGTERM
 CHILD = "from ddci_cli.cli.batch import job_main; job_main()"
 
 
-def run_batch(manifest_path: Path, since: Path | None, summary: Path | None,
-              only: list[str], json_out: bool, quiet: bool) -> int:
-    manifest = load_manifest(manifest_path)
-    check_paths(manifest, since, summary)
-    jobs = _select(manifest.jobs, only)
-    state = _read_state(since) if since else {}
+@dataclass(frozen=True, kw_only=True)
+class BatchSettings:
+    """What ``ddci batch`` is asked to do; ``only``: the names of the jobs to run (empty:
+    all), ``since``: the state file, ``summary``: a file for the JSON summary."""
+
+    manifest: Path
+    since: Path | None = None
+    summary: Path | None = None
+    only: list[str] = field(default_factory=list)
+    json_out: bool = False
+    quiet: bool = False
+
+
+def run_batch(s: BatchSettings) -> int:
+    manifest = load_manifest(s.manifest)
+    check_paths(manifest, s.since, s.summary)
+    jobs = _select(manifest.jobs, s.only)
+    state = _read_state(s.since) if s.since else {}
     started, clock = _now(), time.perf_counter()
     runs = [_run_or_skip(job, state) for job in jobs]
     results = [r for r, _ in runs]
     worst = max((r["exit_code"] for r in results), default=0)
     document = {
         "schema_version": SCHEMA_VERSION, "ok": worst == 0, "exit_code": worst,
-        "generated_by": f"ddci {__version__}", "manifest": str(manifest_path),
+        "generated_by": f"ddci {__version__}", "manifest": str(s.manifest),
         "started": started, "seconds": round(time.perf_counter() - clock, 3),
-        "counts": {s: sum(r["status"] == s for r in results) for s in ("ok", "failed",
-                                                                       "skipped")},
+        "counts": {status: sum(r["status"] == status for r in results)
+                   for status in ("ok", "failed", "skipped")},
         "jobs": results,
     }
-    if since:
-        _save_state(since, runs, manifest_path)
-    if summary:
-        write_bytes(summary, json_bytes(document))
-    if json_out:
+    if s.since:
+        _save_state(s.since, runs, s.manifest)
+    if s.summary:
+        write_bytes(s.summary, json_bytes(document))
+    if s.json_out:
         from ddci_cli.cli.runtime import emit_json
 
         emit_json(document)
-    if not quiet:
+    if not s.quiet:
         for r in results:
             render.message(_line(r))
     return worst
@@ -226,29 +239,34 @@ def _read_options(job: Job):
 
 
 def _score(job: Job) -> None:
-    from ddci_cli.cli.commands import run_score
+    from ddci_cli.cli.commands import ScoreSettings, run_score
 
     _one_method(job)
     o = job.options
-    run_score(job.surveys[0], job.methods[0], job.outputs, False, _read_options(job),
-              o.get("lang"), o.get("seed", 0), o.get("bootstrap", 0), True, True,
-              scorecards=o.get("scorecards", False))
+    run_score(ScoreSettings(
+        survey=job.surveys[0], method=job.methods[0], outputs=job.outputs,
+        read=_read_options(job), lang=o.get("lang"), seed=o.get("seed", 0),
+        bootstrap=o.get("bootstrap", 0), quiet=True, no_progress=True,
+        scorecards=o.get("scorecards", False)))
 
 
 def _validate(job: Job) -> None:
-    from ddci_cli.cli.commands import run_validate
+    from ddci_cli.cli.commands import ValidateSettings, run_validate
 
     _one_method(job)
-    run_validate(job.surveys[0], job.methods[0], False, _read_options(job), True)
+    run_validate(ValidateSettings(survey=job.surveys[0], method=job.methods[0],
+                                  read=_read_options(job), quiet=True))
 
 
 def _compare(job: Job) -> None:
-    from ddci_cli.cli.compare import run_compare
+    from ddci_cli.cli.compare import CompareSettings, run_compare
 
     o = job.options
-    run_compare(job.surveys, job.methods, job.years, job.crosswalk, job.outputs, False,
-                _read_options(job), o.get("lang"), o.get("seed", 0), o.get("bootstrap", 0),
-                o.get("pool_bounds", False), True, True)
+    run_compare(CompareSettings(
+        surveys=job.surveys, methods=job.methods, years=job.years, crosswalk=job.crosswalk,
+        outputs=job.outputs, read=_read_options(job), lang=o.get("lang"),
+        seed=o.get("seed", 0), bootstrap=o.get("bootstrap", 0),
+        pool_bounds=o.get("pool_bounds", False), quiet=True, no_progress=True))
 
 
 def _one_method(job: Job) -> None:

@@ -4,50 +4,64 @@ per-block table (units by rank with composite, change and ▲/▼)."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ddci_cli.cli import render
+from ddci_cli.cli.commands import CommandSettings
 from ddci_cli.years.compare import Comparison, compare, load_methods
 from ddci_cli.years.output import comparison_document, events, flat_rows, significant
 from ddci_cli.errors import UsageError
-from ddci_cli.pipeline import ReadOptions
 from ddci_cli.io.write import check_outputs, write_formats
 
 UP, DOWN = "▲", "▼"
 
 
-def run_compare(surveys: list[Path], methods: list[Path], years: list[int] | None,
-                crosswalk: Path | None, outputs: list[Path], json_out: bool,
-                options: ReadOptions, lang: str | None, seed: int, bootstrap: int,
-                pool_bounds: bool, quiet: bool, no_progress: bool) -> int:
-    if bootstrap < 0:
+@dataclass(frozen=True, kw_only=True)
+class CompareSettings(CommandSettings):
+    """What ``ddci compare`` (or a batch job's compare) is asked to do."""
+
+    surveys: list[Path]
+    methods: list[Path]
+    years: list[int] | None = None
+    crosswalk: Path | None = None
+    outputs: list[Path] = field(default_factory=list)
+    lang: str | None = None
+    seed: int = 0
+    bootstrap: int = 0
+    pool_bounds: bool = False
+    no_progress: bool = False
+
+
+def run_compare(s: CompareSettings) -> int:
+    if s.bootstrap < 0:
         raise UsageError("--bootstrap must be 0 or more")
-    if not methods:
+    if not s.methods:
         raise UsageError("give the method file with -m (once, or once per survey)")
-    inputs = [*surveys, *methods, *([crosswalk] if crosswalk else [])]
-    check_outputs(outputs, inputs)
-    cmp = compare(surveys, load_methods(methods, len(surveys)), years, crosswalk, options,
-                  pool_bounds)
-    if bootstrap:
+    inputs = [*s.surveys, *s.methods, *([s.crosswalk] if s.crosswalk else [])]
+    check_outputs(s.outputs, inputs)
+    cmp = compare(s.surveys, load_methods(s.methods, len(s.surveys)), s.years, s.crosswalk,
+                  s.read, s.pool_bounds)
+    if s.bootstrap:
         from ddci_cli.years.bootstrap import attach_change_intervals
 
-        with render.progress(bootstrap * len(cmp.years), "bootstrap",
-                             enabled=not (quiet or no_progress)) as advance:
-            attach_change_intervals(cmp, bootstrap, seed, on_chunk=advance)
-    document = comparison_document(cmp, seed)
-    write_comparison_outputs(cmp, document, outputs, seed, lang)
-    english = (lang or cmp.scores[-1].method.language) == "en"
-    if json_out:
+        with render.progress(s.bootstrap * len(cmp.years), "bootstrap",
+                             enabled=not (s.quiet or s.no_progress)) as advance:
+            attach_change_intervals(cmp, s.bootstrap, s.seed, on_chunk=advance)
+    document = comparison_document(cmp, s.seed)
+    write_comparison_outputs(cmp, document, s.outputs, s.seed, s.lang)
+    english = (s.lang or cmp.scores[-1].method.language) == "en"
+    if s.json_out:
         from ddci_cli.cli.runtime import emit_json
 
         emit_json(document)
-    elif not quiet:
+    elif not s.quiet:
         render.change_tables(terminal_sections(cmp, english))
-    if not quiet:
+    if not s.quiet:
         warnings = [p for p in cmp.problems if p.severity == "warning"]
         if warnings:
             render.problems(warnings)
-        for out in outputs:
+        for out in s.outputs:
             render.message(f"wrote {out}")
     return 0
 

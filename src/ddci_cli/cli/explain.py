@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import dataclass
 
 from ddci_cli.check import load_method_checked
 from ddci_cli.cli import render
+from ddci_cli.cli.commands import SurveySettings
 from ddci_cli.explain import explain
-from ddci_cli.pipeline import ReadOptions, score
+from ddci_cli.pipeline import score
 
 TEXT = {
     "vi": {"title": "{unit} – hạng {rank} / {n} ({block}), điểm {composite}",
@@ -41,18 +42,25 @@ TEXT = {
 SHOWN_INDICATORS = 4      # furthest above and below the block mean, each
 
 
-def run_explain(survey: Path, method_path: Path, unit: str, json_out: bool,
-                options: ReadOptions, lang: str | None, quiet: bool) -> int:
-    method = load_method_checked(method_path, survey, options)
-    scores, report = score(survey, method, options)
-    document = explain(scores, unit)
-    if json_out:
+@dataclass(frozen=True, kw_only=True)
+class ExplainSettings(SurveySettings):
+    """What ``ddci explain`` is asked to do: why ``unit`` has its rank."""
+
+    unit: str
+    lang: str | None = None
+
+
+def run_explain(s: ExplainSettings) -> int:
+    method = load_method_checked(s.method, s.survey, s.read)
+    scores, report = score(s.survey, method, s.read)
+    document = explain(scores, s.unit)
+    if s.json_out:
         from ddci_cli.cli.runtime import emit_json
 
         emit_json(document)
-    elif not quiet:
-        show(document, method, lang or method.language)
-    if not quiet and report.problems:
+    elif not s.quiet:
+        show(document, method, s.lang or method.language)
+    if not s.quiet and report.problems:
         render.problems(report.problems)
     return 0
 

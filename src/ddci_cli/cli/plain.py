@@ -104,15 +104,17 @@ def _path(text: str) -> Path | None:
 def score_job(p: dict[str, Any]) -> Callable[[], int]:
     """What ``ddci score`` runs, from its parameters (typer's or :func:`parse_score`'s)."""
     def job() -> int:
-        from ddci_cli.cli.commands import run_score
+        from ddci_cli.cli.commands import ScoreSettings, run_score
         from ddci_cli.cli.runtime import _lang, read_options
 
-        return run_score(
-            p["survey"], p["method"], p["output"] or [], p["json_out"],
-            read_options(p["sheet"], p["header_row"], p["encoding"], p["delimiter"],
-                         p["lenient"], p["strict"]),
-            _lang(p["lang"]), p["seed"], p["bootstrap"], p["quiet"], p["no_progress"],
-            scorecards=p["scorecards"], chart=p["chart"])
+        return run_score(ScoreSettings(
+            survey=p["survey"], method=p["method"], outputs=p["output"] or [],
+            json_out=p["json_out"],
+            read=read_options(p["sheet"], p["header_row"], p["encoding"], p["delimiter"],
+                              p["lenient"], p["strict"]),
+            lang=_lang(p["lang"]), seed=p["seed"], bootstrap=p["bootstrap"],
+            quiet=p["quiet"], no_progress=p["no_progress"], scorecards=p["scorecards"],
+            chart=p["chart"]))
 
     return job
 

@@ -9,9 +9,11 @@ problems are listed too); 1 when the method file or the survey cannot be read.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from ddci_cli.cli import render
+from ddci_cli.cli.commands import SurveySettings
 from ddci_cli.errors import InputError, ProblemReport
 from ddci_cli.method.model import Method
 from ddci_cli.method.load import load_method
@@ -36,25 +38,31 @@ def read_units(survey: Path, method: Method, options: ReadOptions,
     return find_units(table, method, report)
 
 
-def run_units(survey: Path, method_path: Path, toml: bool, json_out: bool,
-              options: ReadOptions, quiet: bool) -> int:
-    if options.header_row is not None and options.header_row < 1:
+@dataclass(frozen=True, kw_only=True)
+class UnitsSettings(SurveySettings):
+    """What ``ddci units`` is asked to do; ``toml``: print the ``[units]`` draft."""
+
+    toml: bool = False
+
+
+def run_units(s: UnitsSettings) -> int:
+    if s.read.header_row is not None and s.read.header_row < 1:
         from ddci_cli.errors import UsageError
 
         raise UsageError("--header-row must be 1 or more")
-    method = load_method(method_path)
+    method = load_method(s.method)
     report = ProblemReport(list(method.problems))
-    units = read_units(survey, method, options, report)
-    draft = units_table(units, method, survey)
-    if json_out:
+    units = read_units(s.survey, method, s.read, report)
+    draft = units_table(units, method, s.survey)
+    if s.json_out:
         from ddci_cli.cli.runtime import emit_json
 
         emit_json(units_document(units, method, draft, report))
-    elif toml:
+    elif s.toml:
         print(draft, end="")
     else:
         _render(units, method)
-    if not quiet:
+    if not s.quiet:
         render.problems(report.problems)
     return 0
 
