@@ -30,8 +30,8 @@ import ddci_cli.cli.commands as commands
 _score = commands.run_score
 
 
-def run_score(survey, *args, **kwargs):
-    name = Path(survey).name
+def run_score(settings, *args, **kwargs):
+    name = Path(settings.survey).name
     if name == "abort.csv":
         os.abort()                                  # as a Rust panic=abort in a reader
     if name == "killed.csv":
@@ -42,7 +42,7 @@ def run_score(survey, *args, **kwargs):
             if Path(os.environ["HOOK_RELEASE"]).exists():
                 break
             time.sleep(0.05)
-    return _score(survey, *args, **kwargs)
+    return _score(settings, *args, **kwargs)
 
 
 commands.run_score = run_score
