@@ -14,7 +14,23 @@ def display_text(value: object) -> str:
     from a workbook as a float (unit code 101.0) is shown as 101."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return _SPACE.sub(" ", unicodedata.normalize("NFC", str(value))).strip()
+    # str.split() splits at the characters re's \s matches (str.isspace): the same as
+    # _SPACE.sub(" ", text).strip(), in a third of the time
+    return " ".join(unicodedata.normalize("NFC", str(value)).split())
+
+
+def display_texts(values: list) -> list:
+    """:func:`display_text` of each of ``values``. When all are texts in NFC (500,000 ids
+    like ``DN123``), one look at all of them joined (by a character that composes with
+    nothing) tells, and only their whitespace is left to collapse: none if the joined
+    text has none."""
+    if set(map(type, values)) <= {str}:
+        joined = "\x00".join(values)
+        if unicodedata.is_normalized("NFC", joined):  # so is each of them
+            if _SPACE.search(joined) is None:
+                return list(values)
+            return [" ".join(v.split()) for v in values]
+    return [display_text(v) for v in values]
 
 
 def match_key(value: object) -> str:
@@ -100,6 +116,33 @@ def factorize(values, use_na_sentinel: bool = True):
     if len(uniques) < len(seen):
         codes = remap[codes]
     return codes, np.fromiter(uniques, dtype=object, count=len(uniques))
+
+
+def factorize_codes(codes, uniques, use_na_sentinel: bool = True, distinct: bool = False):
+    """:func:`factorize` of ``uniques[codes]`` without making that array: ``uniques`` an
+    object array (values may repeat, compare equal or be null), ``codes`` integers into
+    it, one per cell. Codes in order of first appearance among the cells, as there; of
+    values that compare equal, the first in ``uniques`` stands for them all.
+    ``distinct``: the caller knows that no two are equal and none is null (500,000 ids
+    are not hashed again)."""
+    import numpy as np
+
+    codes = np.asarray(codes)
+    if distinct:
+        merged, values = np.arange(len(uniques)), np.asarray(uniques, dtype=object)
+    else:
+        merged, values = factorize(uniques, use_na_sentinel)  # equal values: one code
+    n = len(codes)
+    first = np.full(len(uniques), n, np.intp)
+    np.minimum.at(first, codes, np.arange(n))  # the first cell of each entry
+    at = np.full(len(values) + 1, n, np.intp)  # first cell of each value (+ the nulls)
+    np.minimum.at(at, merged, first)
+    opens = np.zeros(n, bool)  # the cells where a value first appears, in their order
+    opens[at[:-1][at[:-1] < n]] = True
+    order = merged[codes[np.flatnonzero(opens)]]
+    rank = np.full(len(values) + 1, -1, np.intp)  # index -1: the nulls
+    rank[order] = np.arange(len(order))
+    return rank[merged][codes], values[order]
 
 
 def _is_null(value) -> bool:

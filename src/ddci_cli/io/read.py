@@ -24,13 +24,31 @@ MAX_TEXT_BYTES = 1024**3  # a delimited survey is read whole; beyond this, use P
 HEAD_CHARS = 256 * 1024  # the start of a delimited file, split by the csv module for widths
 
 
+class _Rows:
+    """``Grid.rows``: as given, or (a delimited file) built from ``Grid.coded`` when first
+    read; the survey's own read works from the codes and never builds it."""
+
+    def __get__(self, grid, owner=None):
+        if grid is None:
+            raise AttributeError("rows")  # for dataclass: a field without a default
+        rows = grid.__dict__.get("_rows")
+        if rows is None and grid.__dict__.get("coded") is not None:
+            from ddci_cli.io.delimited import grid_of
+
+            rows = grid.__dict__["_rows"] = grid_of(grid.coded, grid.height())
+        return rows
+
+    def __set__(self, grid, value) -> None:
+        grid.__dict__["_rows"] = value
+
+
 @dataclass
 class Grid:
     """The cells of one sheet: ``rows[i]`` is spreadsheet row ``i + 1``."""
 
     path: str
     sheet: str | None
-    rows: list[list[Any]]
+    rows: list[list[Any]] = _Rows()  # type: ignore[assignment]
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1
     encoding: str | None = None
     columns: dict[str, Any] | None = None  # parquet: name -> array (header is row 1)
@@ -41,11 +59,20 @@ class Grid:
     formula_blanks: list[tuple[int, int]] = field(default_factory=list)  # 0-based (row, col)
     common: int | None = None  # delimited: the field count of every record not in ``odd``
     odd: dict[int, list[str]] | None = None  # delimited: record → fields, other counts
+    coded: list | None = None  # delimited: every column as delimited.Coded (rows: None)
+
+    def height(self) -> int:
+        """The number of rows (records)."""
+        if self.coded is not None and self.__dict__.get("_rows") is None:
+            return len(self.coded[0]) if self.coded else 0
+        return len(self.rows)
 
     def fields(self, i: int) -> list:
         """Row ``i`` as its record holds it (a delimited record: its own field count)."""
         if self.odd is not None and i in self.odd:
             return self.odd[i]
+        if self.coded is not None and self.__dict__.get("_rows") is None:
+            return [c.uniques[c.codes[i]] for c in self.coded[:self.common]]
         row = list(self.rows[i])
         return row[:self.common] if self.common is not None else row
 
@@ -61,7 +88,7 @@ class Grid:
         if width != self.common and not named <= self.common <= width:
             # rows of the common count may be short of the header's names or run past
             # it: every row is a suspect (a header unlike all of its rows, rare)
-            yield from ((k, self.fields(k)) for k in range(i + 1, len(self.rows))
+            yield from ((k, self.fields(k)) for k in range(i + 1, self.height())
                         if len(self.fields(k)) != width)
             return
         yield from ((k, f) for k, f in sorted(self.odd.items()) if k > i and len(f) != width)
@@ -269,8 +296,18 @@ def _read_delimited(path: Path, encoding: str | None, delimiter: str | None) -> 
     raw = path.read_bytes()
     if not raw or raw.isspace():  # (strip() would copy the whole file)
         raise InputError(f"{path.name} is empty", code="empty_file", file=str(path))
+    from ddci_cli.io.delimited import (BOMS, SNIFF_CHARS, ParseError, decoded_start, parse,
+                                       valid_utf8)
+
     problems = ProblemReport()
-    text, used = decode_text(raw, encoding, path, problems)
+    if encoding is None and not raw.startswith(BOMS) and valid_utf8(raw):
+        # what decode_text decides, without a decoded copy of the file (2 bytes a
+        # character once one is not Latin-1) nor a search of it for byte 0
+        used, start, complete = "utf-8", *decoded_start(raw, max(HEAD_CHARS, SNIFF_CHARS))
+        text = raw.decode("utf-8") if b"\x00" in raw else start
+    else:
+        text, used = decode_text(raw, encoding, path, problems)
+        start, complete = text[:max(HEAD_CHARS, SNIFF_CHARS)], True
     if "\x00" in text:
         what = ("an Excel/OpenDocument workbook (zip); rename it to .xlsx or .ods"
                 if raw.startswith(b"PK\x03\x04") else "a legacy Excel workbook; rename it "
@@ -280,14 +317,13 @@ def _read_delimited(path: Path, encoding: str | None, delimiter: str | None) -> 
         raise InputError(f"{path.name} is not a text (CSV) file: it is {what}",
                          code="not_a_text_file", file=str(path))
     if delimiter is None:
-        delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(text)
-    from ddci_cli.io.delimited import ParseError, parse
-
-    head, complete = text[:HEAD_CHARS], len(text) <= HEAD_CHARS
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(start)
+    head = start[:HEAD_CHARS]
+    complete = complete and len(text) <= HEAD_CHARS
     data = raw if codecs.lookup(used).name == "utf-8" else \
         raw[len(codecs.BOM_UTF8):] if codecs.lookup(used).name == "utf-8-sig" else \
         text.encode("utf-8")
-    del text  # pyarrow parses the bytes: the decoded text was only needed to check them
+    del text, start  # pyarrow parses the bytes: the decoded text was only needed to check them
     try:
         parsed = parse(head, data, delimiter, complete)
     except ParseError as exc:
@@ -295,8 +331,9 @@ def _read_delimited(path: Path, encoding: str | None, delimiter: str | None) -> 
         raise InputError(f"{path.name} cannot be read as CSV{near} ({_short(exc)}); check "
                          "the quotes on that row", code="bad_csv", file=str(path),
                          row=exc.line) from None
-    return Grid(str(path), None, parsed.rows, encoding=used, delimiter=delimiter,
-                problems=problems.problems, common=parsed.common, odd=parsed.odd)
+    return Grid(str(path), None, None, encoding=used, delimiter=delimiter,
+                problems=problems.problems, common=parsed.common, odd=parsed.odd,
+                coded=parsed.columns)
 
 
 def decode_text(raw: bytes, encoding: str | None, path: Path,

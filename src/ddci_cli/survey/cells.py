@@ -19,6 +19,7 @@ from numbers import Number
 
 import numpy as np
 
+from ddci_cli.io.delimited import Coded
 from ddci_cli.text import factorize, match_key
 
 STANDARD_MISSING = {"na", "n/a", "#n/a", "nan", "null"}
@@ -234,8 +235,18 @@ def numeric_columns(columns: list[np.ndarray], text_codes: list[set[str]],
     n = len(columns[0]) if columns else 0
     X = np.empty((n, len(columns)))
     issues: list[list[CellIssues]] = [[] for _ in columns]
-    block = [i for i, c in enumerate(columns) if c.dtype.kind not in "fiu"]
-    for i in sorted(set(range(len(columns))) - set(block)):
+    coded = [i for i, c in enumerate(columns) if isinstance(c, Coded)]
+    if coded:
+        labels = Labels([answers[i] for i in coded] if answers else [{} for _ in coded],
+                        leading)
+        found = _parse_coded([columns[i] for i in coded], [text_codes[i] for i in coded],
+                             [numeric_codes[i] for i in coded], [valid[i] for i in coded],
+                             fmt, labels, X, coded)
+        for i, cell_issues in zip(coded, found):
+            issues[i] = cell_issues
+    block = [i for i, c in enumerate(columns)
+             if not isinstance(c, Coded) and c.dtype.kind not in "fiu"]
+    for i in sorted(set(range(len(columns))) - set(block) - set(coded)):
         X[:, i], issues[i] = numeric_column(columns[i], text_codes[i], numeric_codes[i],
                                             valid[i], fmt)
     if block:
@@ -338,6 +349,75 @@ def _parse_block(columns: list[np.ndarray], text_codes: list[set[str]], fmt: Num
     return values, wrong, ambiguous
 
 
+ROWS_AT_ONCE = 1 << 14  # rows of X filled at a time from the codes (they stay in cache)
+
+
+def _parse_coded(columns: list[Coded], text_codes: list[set[str]],
+                 numeric_codes: list[set[float]], valid: list, fmt: NumberFormat,
+                 labels: Labels, X: np.ndarray, into: list[int]) -> list[list[CellIssues]]:
+    """Columns kept as codes (a delimited file): each distinct value of a column is read
+    by that column's rules (text missing codes, answer labels, number, numeric missing
+    codes, valid range) and ``X[:, into[j]]`` taken from the results by the codes: the
+    same values and bad cells as :func:`_parse_block` and :func:`_finish_block` give
+    for the same cells as Python objects, without a reference or a code per cell."""
+    issues: list[list[CellIssues]] = [[] for _ in columns]
+    tables = []
+    for j, column in enumerate(columns):
+        uniques = column.uniques
+        parsed = np.full(len(uniques), np.nan)
+        wrong = np.zeros(len(uniques), bool)
+        for k, raw in enumerate(uniques.tolist()):
+            key = match_key(raw) if isinstance(raw, str) else None
+            if key is not None and key in text_codes[j]:
+                continue
+            code = labels.code(raw, key, labels.maps[j]) if key is not None else None
+            parsed[k], wrong[k] = (code, False) if code is not None else _classify(raw, fmt)
+        if numeric_codes[j]:
+            parsed[np.isin(parsed, list(numeric_codes[j]))] = np.nan
+        outside = np.zeros(len(uniques), bool)
+        if valid[j] is not None:
+            with np.errstate(invalid="ignore"):
+                outside = (parsed < valid[j][0]) | (parsed > valid[j][1])
+        parsed[outside] = np.nan
+        for kind, table in ((NON_NUMERIC, wrong), (OUT_OF_RANGE, outside)):
+            if table.any():
+                pos = np.flatnonzero(table[column.codes])
+                if len(pos):
+                    issues[j].append(CellIssues(kind, pos, uniques[column.codes[pos]].tolist()))
+        if not fmt.declared:
+            ambiguous = _ambiguous_coded(column)
+            if ambiguous is not None:
+                issues[j].append(ambiguous)
+        tables.append(parsed)
+    n = X.shape[0]
+    for start in range(0, n, ROWS_AT_ONCE):
+        stop = min(start + ROWS_AT_ONCE, n)
+        for j, column in enumerate(columns):
+            X[start:stop, into[j]] = tables[j][column.codes[start:stop]]
+    return issues
+
+
+def _ambiguous_coded(column: Coded) -> CellIssues | None:
+    """:func:`_ambiguous_columns` of one column kept as codes."""
+    uniques = column.uniques.tolist()
+    grouped = [k for k, u in enumerate(uniques) if maybe_grouped(u)]
+    if not grouped:
+        return None
+    is_grouped = np.zeros(len(uniques), bool)
+    is_grouped[grouped] = True
+    hits = is_grouped[column.codes]
+    if not hits.any():
+        return None
+    other = [k for k, u in enumerate(uniques) if _separated(u) and not is_grouped[k]]
+    if other:
+        is_other = np.zeros(len(uniques), bool)
+        is_other[other] = True
+        if is_other[column.codes].any():
+            return None
+    pos = np.flatnonzero(hits)
+    return CellIssues(AMBIGUOUS, pos, [uniques[column.codes[pos[0]]]])
+
+
 def _finish_block(values: np.ndarray, wrong: np.ndarray, columns: list[np.ndarray],
                   numeric_codes: list[set[float]], valid: list) -> list[list[CellIssues]]:
     """Per column: non-numeric cells, then numeric missing codes, then the valid range
@@ -385,6 +465,11 @@ def numeric_values(cells: np.ndarray, fmt: NumberFormat = DEFAULT_FORMAT
     """Floats for a weight-like column, a mask of cells that are not finite numbers (blank,
     text, TRUE/FALSE, infinite) and, under the default reading, the ``AMBIGUOUS`` entry
     when its separated numeric texts all look like grouped thousands."""
+    if isinstance(cells, Coded):  # each distinct value once, then taken by the codes
+        parsed = np.array([_classify(u, fmt)[0] for u in cells.uniques.tolist()], float)
+        values = parsed[cells.codes]
+        ambiguous = None if fmt.declared else _ambiguous_coded(cells)
+        return values, ~np.isfinite(values), ambiguous
     if cells.dtype.kind in "fiu":
         values = cells.astype(float)
         return values, ~np.isfinite(values), None

@@ -13,9 +13,12 @@ from ddci_cli.survey.cells import (AMBIGUOUS, OUT_OF_RANGE, NumberFormat, numeri
                                    numeric_values, number_codes, text_codes)
 from ddci_cli.errors import ProblemReport
 from ddci_cli.method.model import Method
-from ddci_cli.text import display_text, factorize, keys_of, match_key
+from ddci_cli.text import (display_text, display_texts, factorize, factorize_codes,
+                           keys_of, match_key)
 from ddci_cli.survey.units import first_pairs, resolve_units
 from ddci_cli.survey.answers import answer_map, answer_texts
+from ddci_cli.io.delimited import Coded
+from ddci_cli.survey.locate import cell_of, column_of
 
 LIST_LIMIT = 1_000_000  # cells reported one by one (the terminal groups them)
 
@@ -80,13 +83,12 @@ def _answers(table, method: Method, report: ProblemReport, place: dict,
     pass over all the answers, see cells.numeric_columns); bad cells go to ``report`` in
     indicator order."""
     rows = table.row_numbers
-    X = np.full((len(rows), len(method.indicators)), np.nan)
     shared_text = text_codes(method.missing_codes)
     shared_numbers = number_codes(method.missing_codes)
-    present = [(i, ind, table.columns[ind.column]) for i, ind in enumerate(method.indicators)
-               if table.columns.get(ind.column) is not None]
+    present = [(i, ind, column_of(table, ind.column)) for i, ind in enumerate(method.indicators)]
+    present = [p for p in present if p[2] is not None]  # a delimited file's: codes
     if not present:
-        return X
+        return np.full((len(rows), len(method.indicators)), np.nan)
     values, issues = numeric_columns(
         [cells for _, _, cells in present],
         [shared_text | text_codes(ind.missing_codes) for _, ind, _ in present],
@@ -96,6 +98,7 @@ def _answers(table, method: Method, report: ProblemReport, place: dict,
     if len(present) == len(method.indicators):
         X = values
     else:
+        X = np.full((len(rows), len(method.indicators)), np.nan)
         X[:, [i for i, _, _ in present]] = values
     for (_, ind, _), found in zip(present, issues):
         texts = answer_texts(method, ind) or (["'4 - …'"] if method.leading_code else [])
@@ -180,7 +183,7 @@ def _explain(kind: str, value, ind, texts: list[str] = ()) -> tuple[str, str]:
 
 def _weights(table, method: Method, report: ProblemReport, place: dict) -> np.ndarray:
     n = len(table.row_numbers)
-    cells = table.columns.get(method.weight_column) if method.weight_column else None
+    cells = column_of(table, method.weight_column) if method.weight_column else None
     if cells is None:
         return np.ones(n)
     values, bad, ambiguous = numeric_values(cells, number_format(method))
@@ -189,11 +192,12 @@ def _weights(table, method: Method, report: ProblemReport, place: dict) -> np.nd
     if ambiguous is not None:
         _report_ambiguous(ambiguous, method.weight_column, table.row_numbers, report, place)
     for pos in np.flatnonzero(bad):
-        shown = _weight_fault(cells[pos])
+        value = cell_of(cells, pos)
+        shown = _weight_fault(value)
         report.error("bad_weight", f"row {table.row_numbers[pos]}, column "
                      f"'{method.weight_column}': the weight {shown}; a weight must be a finite "
                      "number ≥ 0 (use 0 to drop the row)", row=int(table.row_numbers[pos]),
-                     column=method.weight_column, value=cells[pos], **place)
+                     column=method.weight_column, value=value, **place)
     values = np.where(bad, 0.0, values)
     if n and not bad.all() and values.sum() == 0:
         report.error("bad_weight", f"every weight in column '{method.weight_column}' is 0; "
@@ -203,19 +207,32 @@ def _weights(table, method: Method, report: ProblemReport, place: dict) -> np.nd
 
 def _respondents(table, method: Method, unit_of_row, report: ProblemReport,
                  place: dict) -> np.ndarray | None:
-    cells = table.columns.get(method.respondent_column) if method.respondent_column else None
+    cells = column_of(table, method.respondent_column) if method.respondent_column else None
     if cells is None:
         return None
-    keys = keys_of(cells, display_text)
-    codes, _ = factorize(keys)
-    codes = np.where(keys == "", -1, codes)  # no id: a respondent of its own, not one big one
+    if isinstance(cells, Coded):  # a key per distinct id, taken by the codes
+        key_of = np.empty(len(cells.uniques), dtype=object)
+        ids = cells.uniques.tolist()
+        keys = display_texts(ids)
+        key_of[:] = keys
+        # the ids are all different: so are their keys, unless display_text changed one
+        same = all(k is u for k, u in zip(keys, ids)) or keys == ids
+        codes, _ = factorize_codes(cells.codes, key_of, distinct=same)
+        blank = (key_of == "")[cells.codes]
+        key = lambda pos: key_of[cells.codes[pos]]  # noqa: E731
+    else:
+        keys = keys_of(cells, display_text)
+        codes, _ = factorize(keys)
+        blank = keys == ""
+        key = keys.__getitem__
+    codes = np.where(blank, -1, codes)  # no id: a respondent of its own, not one big one
     dup = ~first_pairs(codes, unit_of_row) & (codes >= 0) & (unit_of_row >= 0)
     for pos in np.flatnonzero(dup)[:1000]:
         report.warning("duplicate_evaluation", f"row {table.row_numbers[pos]}, column "
-                       f"'{method.respondent_column}': respondent {keys[pos]!r} rates the same "
+                       f"'{method.respondent_column}': respondent {key(pos)!r} rates the same "
                        "unit a second time; check for a duplicated row",
                        row=int(table.row_numbers[pos]), column=method.respondent_column,
-                       value=keys[pos], **place)
+                       value=key(pos), **place)
     return codes
 
 

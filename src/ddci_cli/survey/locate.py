@@ -13,6 +13,7 @@ import bisect
 import difflib
 import math
 import unicodedata
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ddci_cli.errors import InputError, ProblemReport
+from ddci_cli.io.delimited import Coded
 from ddci_cli.io.read import SPREADSHEET, Grid, open_book, pick_sheet, read_grid
 from ddci_cli.text import display_text, factorize, match_key
 from ddci_cli.survey.frame import frame_grid, is_frame
@@ -31,10 +33,65 @@ HINT_SEARCH_ROWS = 1000  # beyond row 30 the header is not used, only suggested
 IDENTITY_KEYS = ("input.unit_column", "input.block_column")  # merged cells fill down
 
 
+class Columns(MutableMapping):
+    """Column name → array. A column of a delimited file is held as its codes
+    (:class:`~ddci_cli.io.delimited.Coded`, :meth:`coded`) and becomes an object array
+    only when it is asked for: the answer columns are cleaned from the codes."""
+
+    def __init__(self, columns: dict):
+        self._columns = dict(columns)
+        self._cells: dict[str, np.ndarray] = {}
+
+    def coded(self, name: str) -> Coded | None:
+        value = self._columns.get(name)
+        return value if isinstance(value, Coded) else None
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        value = self._columns[name]
+        if not isinstance(value, Coded):
+            return value
+        if name not in self._cells:
+            self._cells[name] = value.cells()
+        return self._cells[name]
+
+    def __setitem__(self, name: str, value) -> None:
+        self._cells.pop(name, None)
+        self._columns[name] = value
+
+    def __delitem__(self, name: str) -> None:
+        self._cells.pop(name, None)
+        del self._columns[name]
+
+    def __contains__(self, name) -> bool:
+        return name in self._columns
+
+    def __iter__(self):
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+    def __repr__(self) -> str:
+        return f"Columns({list(self._columns)})"
+
+
+def column_of(table, name: str):
+    """Column ``name`` of ``table`` as codes when it is held so, else its array (or None)."""
+    columns = table.columns
+    coded = columns.coded(name) if isinstance(columns, Columns) else None
+    return coded if coded is not None else columns.get(name)
+
+
+def cell_of(column, pos: int):
+    """The cell at ``pos`` of a column (an array or :class:`Coded`)."""
+    return column.uniques[column.codes[pos]] if isinstance(column, Coded) else column[pos]
+
+
 @dataclass
 class Table:
     """The used columns of a survey: ``columns[name]`` is an array aligned with
-    ``row_numbers`` (1-based spreadsheet rows); blank rows are already dropped."""
+    ``row_numbers`` (1-based spreadsheet rows); blank rows are already dropped. Columns of
+    a delimited file are :class:`Columns` held as codes (:func:`column_of`)."""
 
     path: str
     sheet: str | None
@@ -62,6 +119,8 @@ def load_table(path: "Path | Any", wanted: dict[str, str], unit_column: str, *,
     report.extend(grid.problems)
     if grid.columns is not None:
         return _parquet_table(grid, wanted, report)
+    if obj is None:  # a delimited file, held as codes
+        return _coded_table(grid, wanted, unit_column, header_row, report)
     if not _any_nonblank(obj):
         where = f"sheet '{grid.sheet}' of " if grid.sheet else ""
         raise InputError(f"{where}{Path(grid.path).name} is empty; it has no cells with data",
@@ -71,13 +130,44 @@ def load_table(path: "Path | Any", wanted: dict[str, str], unit_column: str, *,
         raise InputError(f"--header-row {header_row} is outside the sheet (it has "
                          f"{obj.shape[0]} rows)", code="header_not_found", file=grid.path,
                          sheet=grid.sheet, row=header_row)
-    return _cut(grid, obj, h, wanted, unit_column, report)
+    data = obj[h + 1:]
+    return _cut(grid, obj[h], [data[:, j] for j in range(obj.shape[1])], len(data), h,
+                wanted, unit_column, report)
+
+
+def _coded_table(grid: Grid, wanted: dict[str, str], unit_column: str,
+                 header_row: int | None, report: ProblemReport) -> Table:
+    """:func:`load_table` of a delimited file held as codes: the header is looked for in
+    its first rows (made Python objects), the used columns are cut from the codes."""
+    height = grid.height()
+    head = _head(grid, min(height, HINT_SEARCH_ROWS))
+    if not _any_nonblank(head) and not any(_nonblank_coded(c).any() for c in grid.coded):
+        raise InputError(f"{Path(grid.path).name} is empty; it has no cells with data",
+                         code="empty_file", file=grid.path, sheet=grid.sheet)
+    h = header_row - 1 if header_row else find_header(head, wanted, unit_column, grid)
+    if not 0 <= h < height:
+        raise InputError(f"--header-row {header_row} is outside the sheet (it has "
+                         f"{height} rows)", code="header_not_found", file=grid.path,
+                         sheet=grid.sheet, row=header_row)
+    header = head[h] if h < len(head) else [c.uniques[c.codes[h]] for c in grid.coded]
+    columns = [Coded(c.codes[h + 1:], c.uniques) for c in grid.coded]
+    return _cut(grid, header, columns, height - h - 1, h, wanted, unit_column, report)
+
+
+def _head(grid: Grid, rows: int) -> np.ndarray:
+    """The first ``rows`` rows of a grid held as codes, as an object array."""
+    out = np.empty((rows, len(grid.coded)), dtype=object)
+    for j, c in enumerate(grid.coded):
+        out[:, j] = c.uniques[c.codes[:rows]]
+    return out
 
 
 def _pick_grid(path: Path, wanted, unit_column, sheet, header_row, encoding, delimiter):
     """The grid to use: the named sheet, else the first sheet whose header is found."""
     if path.suffix.lower() not in SPREADSHEET:
         grid = read_grid(path, sheet, encoding=encoding, delimiter=delimiter, wanted=wanted)
+        if grid.coded is not None and grid.__dict__.get("_rows") is None:
+            return grid, None  # its columns as codes: no grid of Python references
         return grid, _as_object_array(grid.rows)
     book = open_book(path)
     if isinstance(sheet, int) and not isinstance(sheet, bool):
@@ -129,10 +219,21 @@ def _nonblank_rows(columns: list[np.ndarray], n: int) -> np.ndarray:
     for column in columns:
         if not len(todo):
             break
-        hit = _nonblank(column[todo])
+        if isinstance(column, Coded):  # each distinct value looked at once
+            hit = _nonblank_coded(column, todo if len(todo) < n else None)
+        else:
+            hit = _nonblank(column[todo])
         keep[todo[hit]] = True
         todo = todo[~hit]
     return keep
+
+
+def _nonblank_coded(column: Coded, at: np.ndarray | None = None) -> np.ndarray:
+    """:func:`_nonblank` of a column held as codes (of its cells ``at``, else all)."""
+    filled = np.array([not _is_blank(u) for u in column.uniques.tolist()], bool)
+    if filled.all() or not filled.any():
+        return np.full(len(column.codes) if at is None else len(at), filled.all())
+    return filled[column.codes if at is None else column.codes[at]]
 
 
 def _nonblank(cells: np.ndarray) -> np.ndarray:
@@ -245,14 +346,15 @@ def _no_unit_column(obj: np.ndarray, keys: set[str], unit_column: str,
                   "header text the survey uses, or pass --header-row")
 
 
-def _cut(grid: Grid, obj: np.ndarray, h: int, wanted: dict[str, str], unit_column: str,
-         report: ProblemReport) -> Table:
-    header = ["" if _is_blank(c) else match_key(c) for c in obj[h]]
+def _cut(grid: Grid, header_row, data: list, n: int, h: int, wanted: dict[str, str],
+         unit_column: str, report: ProblemReport) -> Table:
+    """The used columns below header row ``h`` (``header_row``: its cells; ``data``: every
+    column below it, ``n`` rows, as arrays or :class:`Coded`)."""
+    header = ["" if _is_blank(c) else match_key(c) for c in header_row]
     positions: dict[str, list[int]] = {}
     for j, key in enumerate(header):
         if key:
             positions.setdefault(key, []).append(j)
-    data = obj[h + 1:]
     place = dict(file=grid.path, sheet=grid.sheet)
     columns: dict[str, np.ndarray] = {}
     used: dict[int, str] = {}
@@ -261,7 +363,8 @@ def _cut(grid: Grid, obj: np.ndarray, h: int, wanted: dict[str, str], unit_colum
     for name, keypath in wanted.items():
         found = positions.get(match_key(name), [])
         if not found:
-            found = _by_prefix(name, keypath, ordered, positions, obj[h], h, report, place)
+            found = _by_prefix(name, keypath, ordered, positions, header_row, h, report,
+                               place)
         if len(found) > 1:
             cols = ", ".join(column_letter(j) for j in found)
             report.error("duplicate_column", f"row {h + 1}: column '{name}' (named by "
@@ -270,24 +373,27 @@ def _cut(grid: Grid, obj: np.ndarray, h: int, wanted: dict[str, str], unit_colum
                          **place)
         elif not found:
             missing += 1
-            heads = [display_text(c) for c in obj[h] if not _is_blank(c)]
+            heads = [display_text(c) for c in header_row if not _is_blank(c)]
             hint = did_you_mean(name, heads, f"header row {h + 1}",
                                 suggest=missing <= SUGGESTED_MISSING)
             report.error("missing_column", f"row {h + 1}: the header has no column '{name}' "
                          f"(named by {keypath}){hint}", row=h + 1, column=name, key=keypath,
                          **place)
         else:
-            columns[name] = data[:, found[0]]
+            columns[name] = data[found[0]]
             used[found[0]] = name
     for name, keypath in wanted.items():
-        if keypath in IDENTITY_KEYS and name in columns:
+        if keypath in IDENTITY_KEYS and name in columns and grid.merged:
             _fill_merged(columns[name], grid.merged, positions.get(match_key(name)), h + 1)
     identity = {n for n, k in wanted.items() if k in IDENTITY_KEYS}
     _check_layout(grid, h, used, identity, report)
-    keep = _nonblank_rows(list(columns.values()), len(data))
+    keep = _nonblank_rows(list(columns.values()), n)
     rows = np.flatnonzero(keep)
-    if len(rows) < len(data):  # copying the columns costs a cache miss per cell: only if needed
-        columns = {k: v[rows] for k, v in columns.items()}
+    if len(rows) < n:  # copying the columns costs a cache miss per cell: only if needed
+        columns = {k: v.take(rows) if isinstance(v, Coded) else v[rows]
+                   for k, v in columns.items()}
+    if any(isinstance(v, Coded) for v in columns.values()):
+        columns = Columns(columns)
     return Table(grid.path, grid.sheet, h + 1, grid.encoding, columns, rows + h + 2,
                  int(len(rows)))
 
