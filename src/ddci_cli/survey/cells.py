@@ -349,7 +349,7 @@ def _parse_block(columns: list[np.ndarray], text_codes: list[set[str]], fmt: Num
     return values, wrong, ambiguous
 
 
-ROWS_AT_ONCE = 1 << 14  # rows of X filled at a time from the codes (they stay in cache)
+ROWS_AT_ONCE = 1 << 12  # rows of X filled at a time from the codes (they stay in cache)
 
 
 def _parse_coded(columns: list[Coded], text_codes: list[set[str]],
@@ -361,7 +361,7 @@ def _parse_coded(columns: list[Coded], text_codes: list[set[str]],
     same values and bad cells as :func:`_parse_block` and :func:`_finish_block` give
     for the same cells as Python objects, without a reference or a code per cell."""
     issues: list[list[CellIssues]] = [[] for _ in columns]
-    tables = []
+    tables, flags = [], []
     for j, column in enumerate(columns):
         uniques = column.uniques
         parsed = np.full(len(uniques), np.nan)
@@ -379,22 +379,58 @@ def _parse_coded(columns: list[Coded], text_codes: list[set[str]],
             with np.errstate(invalid="ignore"):
                 outside = (parsed < valid[j][0]) | (parsed > valid[j][1])
         parsed[outside] = np.nan
-        for kind, table in ((NON_NUMERIC, wrong), (OUT_OF_RANGE, outside)):
-            if table.any():
+        tables.append(parsed)
+        flags.append((wrong, outside))
+    # a bad value may be no cell's (the header's text is one of its column's values)
+    flagged = _take_rows(X, into, tables, [c.codes for c in columns],
+                         [wrong | outside for wrong, outside in flags])
+    for j, column in enumerate(columns):
+        for kind, table in zip((NON_NUMERIC, OUT_OF_RANGE), flags[j]):
+            if flagged[j] and table.any():
                 pos = np.flatnonzero(table[column.codes])
                 if len(pos):
-                    issues[j].append(CellIssues(kind, pos, uniques[column.codes[pos]].tolist()))
+                    values = column.uniques[column.codes[pos]].tolist()
+                    issues[j].append(CellIssues(kind, pos, values))
         if not fmt.declared:
             ambiguous = _ambiguous_coded(column)
             if ambiguous is not None:
                 issues[j].append(ambiguous)
-        tables.append(parsed)
-    n = X.shape[0]
-    for start in range(0, n, ROWS_AT_ONCE):
-        stop = min(start + ROWS_AT_ONCE, n)
-        for j, column in enumerate(columns):
-            X[start:stop, into[j]] = tables[j][column.codes[start:stop]]
     return issues
+
+
+def _take_rows(X: np.ndarray, into: list[int], tables: list[np.ndarray],
+               codes: list[np.ndarray], flags: list[np.ndarray]) -> np.ndarray:
+    """``X[:, into[j]] = tables[j][codes[j]]``, written a block of rows at a time: the
+    tables end to end, each cell's index the code plus its column's offset there, and
+    one ``take`` fills the block's rows of X (column by column, each write would land
+    in another cache line: twice the time). Also whether any cell of column ``j`` has a
+    value that ``flags[j]`` marks."""
+    flagged = np.zeros(len(tables), bool)
+    if not tables:
+        return flagged
+    offsets = np.cumsum([0] + [len(t) for t in tables[:-1]])
+    size = int(offsets[-1]) + len(tables[-1])
+    kind = np.uint16 if size <= 1 << 16 else np.uint32 if size <= 1 << 32 else np.intp
+    offsets = offsets.astype(kind)
+    table = np.concatenate(tables)
+    marks = np.concatenate(flags)
+    look = bool(marks.any())
+    whole = list(into) == list(range(X.shape[1]))
+    index = np.empty((ROWS_AT_ONCE, len(tables)), kind)
+    for start in range(0, X.shape[0], ROWS_AT_ONCE):
+        stop = min(start + ROWS_AT_ONCE, X.shape[0])
+        block = index[:stop - start]
+        for j, c in enumerate(codes):
+            block[:, j] = c[start:stop]
+        block += offsets
+        # "clip": the indices are valid; the default "raise" checks each one
+        if whole:
+            np.take(table, block, out=X[start:stop], mode="clip")
+        else:
+            X[start:stop, into] = np.take(table, block, mode="clip")
+        if look:
+            flagged |= np.take(marks, block, mode="clip").any(axis=0)
+    return flagged
 
 
 def _ambiguous_coded(column: Coded) -> CellIssues | None:
