@@ -278,3 +278,22 @@ def test_the_survey_is_read_without_a_grid_of_objects(tmp_path):
     assert survey.rows == 50 and survey.header_row == 2
     assert survey.X[1].tolist() == [2.0, 1.0, 1.0]
     assert np.isnan(survey.X[0, 1])  # 0 is a missing code of Q2
+
+
+def test_a_big_file_read_on_two_threads_gives_the_records(tmp_path, monkeypatch):
+    """Above THREADS_FROM pyarrow parses on two threads in small blocks and the columns
+    are coded on two threads: the same records as the csv module's."""
+    rng = np.random.default_rng(7)
+    rows = [HEADER] + [[f"DN{rng.integers(0, 300)}", f"Sở {rng.integers(0, 9)}", "Khối Sở",
+                        str(rng.integers(0, 3)), *(str(rng.integers(0, 7)) for _ in range(3))]
+                       for _ in range(3000)]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path = tmp_path / "s.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    monkeypatch.setattr(delimited, "THREADS_FROM", 0)
+    monkeypatch.setattr(delimited, "THREAD_BLOCK", 4096)
+    grid = read_grid(path)
+    assert grid.height() == len(rows)
+    assert [list(r) for r in grid.rows] == rows
+    assert all(len(set(c.uniques.tolist())) == len(c.uniques) for c in grid.coded)
