@@ -152,9 +152,13 @@ def same(a, b) -> bool:
 
 @settings(max_examples=200, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(survey=surveys(), lenient=st.booleans(), bom=st.booleans())
+@given(survey=surveys(), lenient=st.booleans(), bom=st.booleans(), touch=st.booleans())
 def test_codes_give_the_survey_the_objects_give(tmp_path_factory, monkeypatch, survey, lenient,
-                                                bom):
+                                                bom, touch):
+    """``touch``: X's memory is written on a second thread first, as for a big file."""
+    import ddci_cli.survey.clean as clean
+
+    monkeypatch.setattr(clean, "TOUCH_FROM", 0 if touch else clean.TOUCH_FROM)
     text, which, _ = survey
     path = tmp_path_factory.mktemp("codes") / "s.csv"
     path.write_bytes((codecs.BOM_UTF8 if bom else b"") + text.encode("utf-8"))
