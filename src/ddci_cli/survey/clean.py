@@ -94,7 +94,7 @@ def _memory_for_answers(table, method: Method):
     import threading
 
     X = np.empty((n, m))
-    step = -(-n // 8)  # eight writes: eight waits for the GIL, not thousands
+    step = max(1, -(-n // 8))  # eight writes: eight waits for the GIL, not thousands
     thread = threading.Thread(target=lambda: [X[k:k + step].fill(np.nan)
                                               for k in range(0, n, step)],
                               name="ddci-touch", daemon=True)
