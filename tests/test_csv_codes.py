@@ -301,3 +301,29 @@ def test_a_big_file_read_on_two_threads_gives_the_records(tmp_path, monkeypatch)
     assert grid.height() == len(rows)
     assert [list(r) for r in grid.rows] == rows
     assert all(len(set(c.uniques.tolist())) == len(c.uniques) for c in grid.coded)
+
+
+@pytest.mark.parametrize("header_row", [None, 3, 1202, 5000])
+def test_header_rows_far_down_and_outside(tmp_path, monkeypatch, header_row):
+    """--header-row may name a row below the first 1,000 (the rows looked at as objects)
+    or one outside the file: the same survey or error as from the grid of objects."""
+    lines = ["Khảo sát", ""] + [f"note {i},x" for i in range(1199)] + [",".join(HEADER)] + [
+        f"DN{i},Sở A,Khối Sở,1,{i % 5 + 1},{i % 4},{i}" for i in range(40)]
+    if header_row == 3:
+        lines = lines[:2] + lines[1201:]
+    path = tmp_path / "s.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    m = parse_method(METHOD.format(input="", answers="", own=""))
+
+    def read():
+        report = ProblemReport()
+        try:
+            s = read_survey(path, m, ReadOptions(header_row=header_row), report)
+        except InputError as exc:
+            return problems(exc.report.problems)
+        return (s.X.tolist(), s.row_numbers.tolist(), s.units, problems(report.problems))
+
+    coded = read()
+    with monkeypatch.context() as patch:
+        as_objects(patch)
+        assert repr(read()) == repr(coded)
