@@ -295,3 +295,13 @@ def test_plain_score_imports_no_typer():
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_no_read_ahead_on_one_core(workbook, monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    cli_ahead.start(["score", str(workbook), "-m", "m.toml"])
+    assert ahead.take(workbook) == (False, None)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    cli_ahead.start(["score", str(workbook), "-m", "m.toml"])
+    taken, book = ahead.take(workbook)
+    assert taken and book.sheet_names == ["First", "Second"]
