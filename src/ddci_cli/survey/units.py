@@ -39,22 +39,34 @@ def resolve_units(table, method: Method, report: ProblemReport):
 
 
 def find_units(table, method: Method, report: ProblemReport) -> Units:
-    """Every unit of the unit column, its block, and its problems (SPEC §2 "Units")."""
+    """Every unit of the unit column, its block, and its problems (SPEC §2 "Units").
+    A column of a delimited file held as codes is matched once per distinct value and
+    the results are taken by the codes: no pass of Python over its cells."""
     rows = table.row_numbers
-    cells = table.columns.get(method.unit_column)
-    if cells is None:
+    coded = _coded(table, method.unit_column)
+    cells = table.columns.get(method.unit_column) if coded is None else None
+    if coded is None and cells is None:
         return Units([], [], [], [], [], np.full(len(rows), -1))
-    names, entries, unit_of_row, nearest = _names(table, method, cells, report)
-    for pos in np.flatnonzero(unit_of_row < 0):
-        report.error("missing_unit", f"row {rows[pos]} has answers but no unit in column "
-                     f"'{method.unit_column}'; fill in the unit or delete the row",
-                     row=int(rows[pos]), column=method.unit_column, file=table.path,
-                     sheet=table.sheet)
+    if coded is None:
+        names, entries, unit_of_row, nearest = _names(table, method, cells, report)
+        firsts = _first_positions(unit_of_row, len(names))
+        counts = np.bincount(unit_of_row[unit_of_row >= 0], minlength=len(names)).tolist()
+        by_code = None
+    else:
+        names, entries, unit_of_row, nearest, firsts, counts, by_code = _names_coded(
+            table, method, coded, report)
+    if by_code is None or (by_code[1] < 0).any():
+        for pos in np.flatnonzero(unit_of_row < 0):
+            report.error("missing_unit", f"row {rows[pos]} has answers but no unit in column "
+                         f"'{method.unit_column}'; fill in the unit or delete the row",
+                         row=int(rows[pos]), column=method.unit_column, file=table.path,
+                         sheet=table.sheet)
     entry_of_unit = {u: e for u, e in enumerate(entries) if e is not None}
-    blocks, unsure = _unit_blocks(table, method, names, unit_of_row, entry_of_unit, report)
-    counts = np.bincount(unit_of_row[unit_of_row >= 0], minlength=len(names)).tolist()
-    units = Units(names, blocks, entries, counts, _first_rows(unit_of_row, len(names), rows),
-                  unit_of_row, nearest=nearest, unsure=unsure)
+    first_rows = [int(rows[p]) for p in firsts]
+    blocks, unsure = _unit_blocks(table, method, names, unit_of_row, entry_of_unit, report,
+                                  first_rows, by_code)
+    units = Units(names, blocks, entries, counts, first_rows, unit_of_row, nearest=nearest,
+                  unsure=unsure)
     from ddci_cli.survey.lookalike import lookalike_groups
 
     unlisted = [u for u, e in enumerate(entries) if e is None]
@@ -65,12 +77,85 @@ def find_units(table, method: Method, report: ProblemReport) -> Units:
     return units
 
 
+def _coded(table, name):
+    """Column ``name`` as :class:`~ddci_cli.io.delimited.Coded` when ``table`` holds it
+    so (a delimited file), else None (an object array: a workbook, parquet, a frame)."""
+    from ddci_cli.survey.locate import Columns
+
+    columns = table.columns
+    return columns.coded(name) if name and isinstance(columns, Columns) else None
+
+
+def _first_seen(codes: np.ndarray, n_values: int) -> np.ndarray:
+    """The position of the first cell of each of ``n_values`` values in ``codes``
+    (``len(codes)`` for a value no cell has)."""
+    n = len(codes)
+    first = np.full(n_values, n, np.intp)
+    np.minimum.at(first, codes, np.arange(n))
+    return first
+
+
+def _in_order(first: np.ndarray, n: int) -> list[int]:
+    """The values that some of the ``n`` cells have, in the order of their first cells."""
+    order = np.argsort(first, kind="stable")
+    return order[first[order] < n].tolist()
+
+
+def _lookup(method: Method) -> dict:
+    lookup = {match_key(alias): e for e in method.units for alias in e.aliases}
+    lookup.update((match_key(e.name), e) for e in method.units)  # a name wins over an alias
+    return lookup
+
+
+def _names_coded(table, method: Method, coded, report: ProblemReport):
+    """:func:`_names` from the codes of the unit column: one key per distinct text, taken
+    in the order of its first cell, so names, their order and the problems are those of
+    the cells. Also (first position of each unit, its rows, (codes, unit per code))."""
+    lookup = _lookup(method)
+    codes, texts = coded.codes, coded.uniques.tolist()
+    n = len(codes)
+    first = _first_seen(codes, len(texts))
+    names: list[str] = []
+    entries: list = []
+    firsts: list[int] = []
+    index_of_name: dict[str, int] = {}
+    unit_of_key: dict[str, int] = {}
+    unit_of_code = np.full(len(texts), -1, np.int64)
+    hints, nearest = None, {}
+    for c in _in_order(first, n):
+        key = match_key(texts[c])
+        if key == "":
+            continue
+        if key in unit_of_key:  # another spelling of a key seen in an earlier row
+            unit_of_code[c] = unit_of_key[key]
+            continue
+        entry = lookup.get(key)
+        name = entry.name if entry else display_text(texts[c])
+        if name not in index_of_name:
+            index_of_name[name] = len(names)
+            names.append(name)
+            entries.append(entry)
+            firsts.append(int(first[c]))
+        unit_of_key[key] = unit_of_code[c] = index_of_name[name]
+        if entry is None and method.units:
+            hints = hints or _listed_index(method)
+            close = hints.nearest(name)
+            if close:
+                nearest[unit_of_key[key]] = close
+            _unknown_unit(name, close, method, report, table, int(first[c]))
+    unit_of_row = np.take(unit_of_code, codes, mode="clip") if n else np.full(0, -1)
+    listed = unit_of_code >= 0
+    counts = np.zeros(len(names), np.int64)
+    np.add.at(counts, unit_of_code[listed], np.bincount(codes, minlength=len(texts))[listed])
+    return names, entries, unit_of_row, nearest, firsts, counts.tolist(), \
+        (codes, unit_of_code)
+
+
 def _names(table, method: Method, cells, report: ProblemReport):
     """(names, [units] entry or None per name, unit index per row, {unlisted unit: nearest
     listed name}): one lookup per distinct match key; rows of one key are one unit, named
     by its first spelling."""
-    lookup = {match_key(alias): e for e in method.units for alias in e.aliases}
-    lookup.update((match_key(e.name), e) for e in method.units)  # a name wins over an alias
+    lookup = _lookup(method)
     row_keys = keys_of(cells)
     codes, keys = factorize(row_keys)
     firsts = np.full(len(keys), -1)
@@ -189,14 +274,21 @@ def _block_lookup(method: Method) -> dict[str, str]:
 
 
 def _unit_blocks(table, method: Method, names, unit_of_row, entry_of_unit,
-                 report: ProblemReport) -> tuple[list[str], set[int]]:
-    """(block of each unit, units whose block is unknown: an error, and a placeholder)."""
+                 report: ProblemReport, first: list[int],
+                 by_code=None) -> tuple[list[str], set[int]]:
+    """(block of each unit, units whose block is unknown: an error, and a placeholder).
+    ``first``: each unit's first row; ``by_code``: (codes of the unit column, unit of
+    each code) when the column is held as codes."""
     place = dict(file=table.path, sheet=table.sheet)
     rows = table.row_numbers
     single = method.blocks[0].id if len(method.blocks) == 1 else None
-    seen, reported, blank, codes, ids = _blocks_seen(table, method, len(names), unit_of_row,
-                                                      report)
-    first = _first_rows(unit_of_row, len(names), rows)
+    coded = _coded(table, method.block_column) if by_code is not None else None
+    if coded is None:
+        seen, reported, blank, codes, ids = _blocks_seen(table, method, len(names),
+                                                          unit_of_row, report)
+    else:
+        seen, reported, blank, codes, ids = _blocks_seen_coded(table, method, len(names),
+                                                                by_code, coded, report)
     blocks, unsure = [], set()
     for u, name in enumerate(names):
         entry = entry_of_unit.get(u)
@@ -279,6 +371,69 @@ def _blocks_seen(table, method: Method, n_units: int, unit_of_row, report: Probl
     return seen, reported, blank, codes, ids
 
 
+def _blocks_seen_coded(table, method: Method, n_units: int, by_code, coded,
+                       report: ProblemReport):
+    """:func:`_blocks_seen` from the codes of the unit and block columns: a key per
+    distinct block text, the (unit, block) pairs from the pairs of codes. The block code
+    per row it gives is the column's own, and the block id is given per code."""
+    seen: list[set[str]] = [set() for _ in range(n_units)]
+    reported: set[int] = set()
+    blank: dict[int, tuple[int, int]] = {}
+    rows = table.row_numbers
+    lookup = _block_lookup(method)
+    unit_codes, unit_of_code = by_code
+    codes, texts = coded.codes, coded.uniques.tolist()
+    n, width = len(codes), len(texts)
+    first = _first_seen(codes, width)
+    count = np.bincount(codes, minlength=width).tolist()
+    keys = [match_key(t) for t in texts]
+    key_first: dict[str, int] = {}  # key → the code of its first cell
+    key_count: dict[str, int] = {}
+    for c in _in_order(first, n):
+        key_first.setdefault(keys[c], c)
+        key_count[keys[c]] = key_count.get(keys[c], 0) + count[c]
+    for key, c in key_first.items():
+        if key and lookup.get(key) is None:
+            pos, k = int(first[c]), key_count[key]
+            report.error("unknown_block", f"row {rows[pos]}, column '{method.block_column}'"
+                         f": block {texts[c]!r} is not a block of the method "
+                         f"({k} row{'s' * (k != 1)}); use one of: "
+                         f"{', '.join(b.label for b in method.blocks)}",
+                         row=int(rows[pos]), column=method.block_column, value=texts[c],
+                         file=table.path, sheet=table.sheet)
+    ids = [lookup.get(k) for k in keys]
+    pair = unit_codes.astype(np.intp) * width + codes  # (unit code, block code)
+    if len(unit_of_code) * width <= max(n, 1 << 16):  # one counter per possible pair
+        pair_count = np.bincount(pair, minlength=len(unit_of_code) * width)
+        pairs = np.flatnonzero(pair_count)
+        pair_count = pair_count[pairs]
+    else:
+        pairs, pair_count = np.unique(pair, return_counts=True)
+    empties = []
+    for p, k in zip(pairs.tolist(), pair_count.tolist()):
+        u, b = int(unit_of_code[p // width]), p % width
+        if u < 0:
+            continue
+        if ids[b]:
+            seen[u].add(ids[b])
+        elif keys[b]:
+            reported.add(u)  # its block cell is already an unknown_block error
+        if not keys[b]:
+            empties.append((u, p, k))
+    if empties:  # blank block cells of a unit: the first, and how many
+        wanted = np.array(sorted({p for _, p, _ in empties}))
+        at = np.full(len(wanted), n, np.intp)
+        hit = np.searchsorted(wanted, pair)
+        hit[hit == len(wanted)] = 0
+        mine = wanted[hit] == pair
+        np.minimum.at(at, hit[mine], np.flatnonzero(mine))
+        at_of = dict(zip(wanted.tolist(), at.tolist()))
+        for u, p, k in empties:
+            pos, total = blank.get(u, (n, 0))
+            blank[u] = (min(pos, at_of[p]), total + k)
+    return seen, reported, blank, codes, ids
+
+
 def _blank_block(name: str, block: str, blank: tuple[int, int], method: Method, table,
                  report: ProblemReport) -> None:
     """Error ``unknown_block``: an unlisted unit's block cell is blank in some rows while
@@ -293,14 +448,12 @@ def _blank_block(name: str, block: str, blank: tuple[int, int], method: Method, 
                  file=table.path, sheet=table.sheet)
 
 
-def _first_rows(unit_of_row: np.ndarray, n_units: int, rows: np.ndarray) -> list[int | None]:
-    """The spreadsheet row where each unit first appears."""
-    first: list[int | None] = [None] * n_units
-    units, index = np.unique(unit_of_row, return_index=True)
-    for u, i in zip(units, index):
-        if u >= 0:
-            first[u] = int(rows[i])
-    return first
+def _first_positions(unit_of_row: np.ndarray, n_units: int) -> list[int]:
+    """The position of the row where each unit first appears (each has a row)."""
+    mine = unit_of_row >= 0
+    first = np.full(n_units, len(unit_of_row), np.intp)
+    np.minimum.at(first, unit_of_row[mine], np.flatnonzero(mine))
+    return first.tolist()
 
 
 def _row_of_other_block(u: int, unit_of_row, codes, ids, rows):
