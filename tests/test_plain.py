@@ -156,8 +156,8 @@ def test_any_line_is_typers_or_goes_to_typer(argv, monkeypatch):
 @pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning")
 def test_generated_lines_are_often_plain():
     """The property above is not vacuous: many of the lines it draws are parsed here."""
-    lines = [command_lines().example() for _ in range(300)]
-    assert sum(plain.parse_score(line) is not None for line in lines) >= 30
+    lines = [command_lines().example() for _ in range(100)]
+    assert sum(plain.parse_score(line) is not None for line in lines) >= 8
 
 
 # ---- the read ahead ---------------------------------------------------------------------
