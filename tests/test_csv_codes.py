@@ -150,11 +150,27 @@ def same(a, b) -> bool:
     return repr(a) == repr(b)
 
 
-@settings(max_examples=200, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(survey=surveys(), lenient=st.booleans(), bom=st.booleans(), touch=st.booleans())
+CODES_SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                           HealthCheck.function_scoped_fixture])
+SURVEYS = dict(survey=surveys(), lenient=st.booleans(), bom=st.booleans(), touch=st.booleans())
+
+
+@settings(max_examples=70, **CODES_SETTINGS)
+@given(**SURVEYS)
 def test_codes_give_the_survey_the_objects_give(tmp_path_factory, monkeypatch, survey, lenient,
                                                 bom, touch):
+    same_survey(tmp_path_factory, monkeypatch, survey, lenient, bom, touch)
+
+
+@pytest.mark.slow
+@settings(max_examples=400, **CODES_SETTINGS)
+@given(**SURVEYS)
+def test_codes_give_the_survey_the_objects_give_many(tmp_path_factory, monkeypatch, survey,
+                                                     lenient, bom, touch):
+    same_survey(tmp_path_factory, monkeypatch, survey, lenient, bom, touch)
+
+
+def same_survey(tmp_path_factory, monkeypatch, survey, lenient, bom, touch) -> None:
     """``touch``: X's memory is written on a second thread first, as for a big file."""
     import ddci_cli.survey.clean as clean
 
@@ -171,8 +187,7 @@ def test_codes_give_the_survey_the_objects_give(tmp_path_factory, monkeypatch, s
     assert same(coded, objects)
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, **CODES_SETTINGS)
 @given(survey=surveys(), block=st.sampled_from([64, 128, 1024]))
 def test_many_blocks_give_the_records_of_the_csv_module(tmp_path_factory, monkeypatch, survey,
                                                         block):

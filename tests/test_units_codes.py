@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -141,14 +142,25 @@ def survey_outcome(columns, rows, method):
             [(a.dtype.str, a.shape, a.tolist()) for a in arrays], problems(report))
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(table=tables(), method=methods())
-def test_units_from_codes_are_the_units_from_objects(table, method):
+def same_units(table, method) -> None:
     coded, objects, rows = table
     got = units_outcome(coded, rows, method)
     assert repr(got) == repr(units_outcome(objects, rows, method))
     assert repr(survey_outcome(coded, rows, method)) == \
         repr(survey_outcome(objects, rows, method))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(table=tables(), method=methods())
+def test_units_from_codes_are_the_units_from_objects(table, method):
+    same_units(table, method)
+
+
+@pytest.mark.slow
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(table=tables(), method=methods())
+def test_units_from_codes_are_the_units_from_objects_many(table, method):
+    same_units(table, method)
 
 
 def test_the_codes_path_is_taken_and_finds_the_problems():
