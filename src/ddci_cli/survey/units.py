@@ -107,21 +107,49 @@ def _lookup(method: Method) -> dict:
     return lookup
 
 
+class _Naming:
+    """Units named in the order their match keys are met: a ``[units]`` entry gives its
+    name, an unlisted key its first spelling; every unlisted key met is an
+    ``unknown_unit`` (with the nearest listed name, if one is close)."""
+
+    def __init__(self, table, method: Method, report: ProblemReport):
+        self.table, self.method, self.report = table, method, report
+        self.lookup = _lookup(method)
+        self.names: list[str] = []
+        self.entries: list = []
+        self.nearest: dict[int, str] = {}
+        self._index: dict[str, int] = {}
+        self._hints = None
+
+    def unit(self, key: str, spelling, pos: int) -> int:
+        """The unit of match key ``key``, first spelt ``spelling`` at position ``pos``."""
+        entry = self.lookup.get(key)
+        name = entry.name if entry else display_text(spelling)
+        if name not in self._index:
+            self._index[name] = len(self.names)
+            self.names.append(name)
+            self.entries.append(entry)
+        unit = self._index[name]
+        if entry is None and self.method.units:
+            self._hints = self._hints or _listed_index(self.method)
+            close = self._hints.nearest(name)
+            if close:
+                self.nearest[unit] = close
+            _unknown_unit(name, close, self.method, self.report, self.table, pos)
+        return unit
+
+
 def _names_coded(table, method: Method, coded, report: ProblemReport):
     """:func:`_names` from the codes of the unit column: one key per distinct text, taken
     in the order of its first cell, so names, their order and the problems are those of
     the cells. Also (first position of each unit, its rows, (codes, unit per code))."""
-    lookup = _lookup(method)
+    naming = _Naming(table, method, report)
     codes, texts = coded.codes, coded.uniques.tolist()
     n = len(codes)
     first = _first_seen(codes, len(texts))
-    names: list[str] = []
-    entries: list = []
     firsts: list[int] = []
-    index_of_name: dict[str, int] = {}
     unit_of_key: dict[str, int] = {}
     unit_of_code = np.full(len(texts), -1, np.int64)
-    hints, nearest = None, {}
     for c in _in_order(first, n):
         key = match_key(texts[c])
         if key == "":
@@ -129,61 +157,34 @@ def _names_coded(table, method: Method, coded, report: ProblemReport):
         if key in unit_of_key:  # another spelling of a key seen in an earlier row
             unit_of_code[c] = unit_of_key[key]
             continue
-        entry = lookup.get(key)
-        name = entry.name if entry else display_text(texts[c])
-        if name not in index_of_name:
-            index_of_name[name] = len(names)
-            names.append(name)
-            entries.append(entry)
+        unit = naming.unit(key, texts[c], int(first[c]))
+        if unit == len(firsts):  # a new unit
             firsts.append(int(first[c]))
-        unit_of_key[key] = unit_of_code[c] = index_of_name[name]
-        if entry is None and method.units:
-            hints = hints or _listed_index(method)
-            close = hints.nearest(name)
-            if close:
-                nearest[unit_of_key[key]] = close
-            _unknown_unit(name, close, method, report, table, int(first[c]))
+        unit_of_key[key] = unit_of_code[c] = unit
     unit_of_row = np.take(unit_of_code, codes, mode="clip") if n else np.full(0, -1)
     listed = unit_of_code >= 0
-    counts = np.zeros(len(names), np.int64)
+    counts = np.zeros(len(naming.names), np.int64)
     np.add.at(counts, unit_of_code[listed], np.bincount(codes, minlength=len(texts))[listed])
-    return names, entries, unit_of_row, nearest, firsts, counts.tolist(), \
-        (codes, unit_of_code)
+    return naming.names, naming.entries, unit_of_row, naming.nearest, firsts, \
+        counts.tolist(), (codes, unit_of_code)
 
 
 def _names(table, method: Method, cells, report: ProblemReport):
     """(names, [units] entry or None per name, unit index per row, {unlisted unit: nearest
     listed name}): one lookup per distinct match key; rows of one key are one unit, named
     by its first spelling."""
-    lookup = _lookup(method)
+    naming = _Naming(table, method, report)
     row_keys = keys_of(cells)
     codes, keys = factorize(row_keys)
     firsts = np.full(len(keys), -1)
     firsts[codes[::-1]] = np.arange(len(codes))[::-1]  # first row of each key
-    names: list[str] = []
-    entries: list = []
-    index_of_name: dict[str, int] = {}
     unit_of_key = np.full(len(keys), -1)
-    hints, nearest = None, {}
     for k, key in enumerate(keys):
-        if key == "":
-            continue
-        entry = lookup.get(key)
-        name = entry.name if entry else display_text(cells[firsts[k]])
-        if name not in index_of_name:
-            index_of_name[name] = len(names)
-            names.append(name)
-            entries.append(entry)
-        unit_of_key[k] = index_of_name[name]
-        if entry is None and method.units:
-            hints = hints or _listed_index(method)
-            close = hints.nearest(name)
-            if close:
-                nearest[unit_of_key[k]] = close
-            _unknown_unit(name, close, method, report, table, int(firsts[k]))
+        if key != "":
+            unit_of_key[k] = naming.unit(key, cells[firsts[k]], int(firsts[k]))
     unit_of_row = np.where(codes >= 0, unit_of_key[codes], -1)
     unit_of_row[row_keys == ""] = -1
-    return names, entries, unit_of_row, nearest
+    return naming.names, naming.entries, unit_of_row, naming.nearest
 
 
 def _listed_index(method: Method):
