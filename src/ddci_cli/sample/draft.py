@@ -32,6 +32,7 @@ import numpy as np
 from ddci_cli.io.exports import is_zip, unpacked
 from ddci_cli.io.read import SPREADSHEET, open_book, pick_sheet, read_grid
 from ddci_cli.survey.answers import leading_code
+from ddci_cli.survey.locate import column_letter
 from ddci_cli.text import display_text, match_key
 
 HEADER_ROWS = 30
@@ -444,12 +445,3 @@ def _ident(header: str, letter: str, taken: set[str]) -> str:
         ident, n = f"{base}_{n}", n + 1
     taken.add(ident)
     return ident
-
-
-def column_letter(j: int) -> str:
-    letters = ""
-    j += 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        letters = chr(65 + r) + letters
-    return letters
