@@ -77,7 +77,9 @@ def sheet_wanted(sheet: str | None, method: str | None) -> str | int | None:
     """The sheet the command will read first: ``--sheet`` as ``read_options`` takes it,
     else ``input.sheet`` of the method file (raises when the file cannot tell)."""
     if sheet is not None:
-        return int(sheet) if sheet and sheet.strip().isdigit() else sheet
+        from ddci_cli.cli.values import sheet_option
+
+        return sheet_option(sheet)
     import tomllib
 
     with open(method, "rb") as fh:

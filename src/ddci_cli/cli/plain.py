@@ -15,11 +15,11 @@ below against typer's own command, and the parse against typer's, call for call.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any, Callable
 
-_INT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")  # as cli/values.py takes an int
+from ddci_cli.cli.values import PLAIN_INT
+
 
 # application.score's options: spelling → (parameter, kind)
 SCORE_OPTIONS: dict[str, tuple[str, str]] = {
@@ -75,7 +75,7 @@ def parse_score(argv: list[str]) -> dict[str, Any] | None:
         if value is None or value.startswith("-"):
             return None
         converted = _path(value) if kind in ("path", "paths") else \
-            (int(value) if _INT.fullmatch(value) else None) if kind == "int" else value or None
+            (int(value) if PLAIN_INT.fullmatch(value) else None) if kind == "int" else value or None
         if converted is None:
             return None
         if kind == "paths":

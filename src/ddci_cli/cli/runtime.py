@@ -11,6 +11,7 @@ import signal
 import sys
 from typing import Callable
 
+from ddci_cli.cli.values import sheet_option
 from ddci_cli.errors import (EXIT_HANGUP, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OUTPUT,
                              EXIT_PIPE, EXIT_TERMINATED, EXIT_USAGE, DdciError, InputError,
                              UsageError)
@@ -181,8 +182,7 @@ def read_options(sheet, header_row, encoding, delimiter, lenient, strict):
 
     if lenient and strict:
         raise UsageError("--lenient and --strict cannot be used together")
-    sheet_value = int(sheet) if sheet and sheet.strip().isdigit() else sheet
-    return ReadOptions(sheet=sheet_value, header_row=header_row, encoding=encoding,
+    return ReadOptions(sheet=sheet_option(sheet), header_row=header_row, encoding=encoding,
                        delimiter=_delimiter(delimiter), lenient=lenient, strict=strict)
 
 

@@ -17,8 +17,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-_INT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")
+PLAIN_INT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")  # an int whose value is not in doubt
 _FLOAT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})(?:\.[0-9]{1,17})?")
+
+
+def sheet_option(text: str | None) -> str | int | None:
+    """``--sheet``'s value as the commands take it: digits are a 1-based index (a sheet
+    named "2024" is still found by its name first), anything else a name."""
+    return int(text) if text and text.strip().isdigit() else text
 
 
 def install() -> bool:
@@ -59,7 +65,7 @@ def install() -> bool:
                 return value if exact else _OTHER
             if kind is int:
                 return value if exact else (int(value) if type(value) is str
-                                            and _INT.fullmatch(value) else _OTHER)
+                                            and PLAIN_INT.fullmatch(value) else _OTHER)
             if kind is float:
                 return value if exact else (float(value) if type(value) is str
                                             and _FLOAT.fullmatch(value) else _OTHER)
