@@ -64,15 +64,16 @@ def console() -> None:
     reading). It then leaves with ``os._exit`` after flushing stdout and stderr, without
     tearing the interpreter down: freeing every cell read one by one and unloading numpy
     took a tenth of the command's time on a small survey (docs/performance.md)."""
+    if sys.argv[1:2] != ["score"]:
+        main()
+        return
     try:
         main()
         code = 0
     except SystemExit as exc:
-        if sys.argv[1:2] != ["score"] or not isinstance(exc.code, (int, type(None))):
+        if not isinstance(exc.code, (int, type(None))):
             raise
         code = exc.code or 0
-    if sys.argv[1:2] != ["score"]:
-        sys.exit(code)
     import os
 
     for stream in (sys.stdout, sys.stderr):

@@ -17,6 +17,7 @@ bad method file) waits at most that read before it exits.
 from __future__ import annotations
 
 import os
+import stat
 import threading
 from collections.abc import Callable  # not typing: 10 ms to import, before the read starts
 
@@ -28,9 +29,12 @@ def file_key(path: str | os.PathLike) -> tuple | None:
     """The file as it is now: absolute path, inode, size, modification time (None if it
     cannot be looked at)."""
     try:
-        st = os.stat(path)
+        return _key(path, os.stat(path))
     except (OSError, ValueError):
         return None
+
+
+def _key(path: str | os.PathLike, st: os.stat_result) -> tuple:
     return (os.path.abspath(path), st.st_ino, st.st_size, st.st_mtime_ns)
 
 
@@ -43,8 +47,8 @@ def start(path: str | os.PathLike,
         st = os.stat(path)
     except (OSError, ValueError):
         return None
-    key = file_key(path)
-    if key is None or key in _STARTED or not os.path.isfile(path) or st.st_size > MAX_BYTES:
+    key = _key(path, st)
+    if key in _STARTED or not stat.S_ISREG(st.st_mode) or st.st_size > MAX_BYTES:
         return None
     _STARTED[key] = _Job(job)
     return _STARTED[key]

@@ -75,11 +75,12 @@ class ContainerScan:
     present: dict[object, int] = field(default_factory=dict)  # cells the XML holds
     workbook_xml: bytes = b""
     workbook_rels: bytes = b""
+    members: dict[str, str] | None = None  # sheet name → its XML member (xlsx)
 
     def _member(self, sheet: str) -> str | None:
-        if not hasattr(self, "_members"):
-            self._members = _sheet_members(self.workbook_xml, self.workbook_rels)
-        return self._members.get(sheet)
+        if self.members is None:
+            self.members = _sheet_members(self.workbook_xml, self.workbook_rels)
+        return self.members.get(sheet)
 
     def cells(self, sheet: str) -> tuple[list, list]:
         """(formula cells without result, error cells) of the sheet named ``sheet``."""
@@ -162,7 +163,7 @@ def _scan_zip(path: Path) -> ContainerScan:
                 continue
             budget -= _inflate(path, raw, info, budget, scan)
     if scan.kind == "xlsx":  # every sheet read asks for it: made here, with the scan
-        scan._member("")
+        scan.members = _sheet_members(scan.workbook_xml, scan.workbook_rels)
     return scan
 
 
