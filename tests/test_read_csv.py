@@ -162,3 +162,69 @@ def test_a_header_wider_than_its_rows(tmp_path, header_end, expected):
     path.write_text(text, encoding="utf-8")
     code, doc, err = run_cli("validate", path, "-m", METHOD, "--json")
     assert sorted(p["row"] for p in doc["problems"] if p["code"] == "ragged_row") == expected
+
+
+PLAIN = st.text(alphabet=st.sampled_from(list("ab12 đạ=+-")), max_size=5)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(quoted=st.lists(st.lists(FIELD, min_size=1, max_size=4), min_size=1, max_size=3),
+       plain=st.lists(st.lists(PLAIN, min_size=1, max_size=4), max_size=8),
+       head_records=st.integers(1, 6), terminator=st.sampled_from(["\n", "\r\n"]))
+def test_quoted_first_records_then_plain_ones(tmp_path_factory, quoted, plain, head_records,
+                                              terminator):
+    """Quotes only in the first records (a quoted header): those are split by the csv
+    module and pyarrow splits the rest without following quotes; the records are still
+    those of the csv module, and the quote-free parse is taken whenever the quoted records
+    are all among the first ones looked at."""
+    from ddci_cli.io import delimited
+
+    out = io.StringIO()
+    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator=terminator).writerows(quoted)
+    first = len(out.getvalue())
+    csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator=terminator).writerows(plain)
+    text = out.getvalue()
+    path = tmp_path_factory.mktemp("csv") / "s.csv"
+    path.write_bytes(text.encode("utf-8"))
+    calls = []
+    real = delimited._arrow_read
+
+    def spy(data, delimiter, width, quoted=True):
+        calls.append(quoted)
+        return real(data, delimiter, width, quoted)
+
+    saved = delimited.HEAD_RECORDS, delimited._arrow_read
+    delimited.HEAD_RECORDS, delimited._arrow_read = head_records, spy
+    try:
+        grid = read_grid(path, delimiter=",")
+    finally:
+        delimited.HEAD_RECORDS, delimited._arrow_read = saved
+    assert normalised(records(grid)) == normalised(as_csv_module(text, ","))
+    if calls and '"' not in text[first:] and len(quoted) <= head_records:
+        assert calls == [False]
+
+
+def test_digest_of_the_bytes_read(tmp_path):
+    """The survey's SHA-256 is taken from the bytes the reader parsed (no second read),
+    and only while the file is unchanged; a changed file is hashed again."""
+    import hashlib
+    import os
+
+    from ddci_cli.io import ahead
+    from ddci_cli.pipeline import file_sha256
+
+    for size in (10, ahead.HASH_THREAD_FROM + 10):  # hashed here, and on a thread
+        path = tmp_path / f"s{size}.csv"
+        body = "a,b\n" + "1,2\n" * (size // 4)
+        path.write_text(body, encoding="utf-8")
+        read_grid(path)
+        expected = hashlib.sha256(body.encode()).hexdigest()
+        assert ahead.digest(path) == expected
+        assert ahead.digest(path) is None  # handed over once
+        read_grid(path)
+        changed = body.replace("1,2", "3,4", 1)
+        stat = path.stat()
+        path.write_text(changed, encoding="utf-8")
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+        assert ahead.digest(path) is None
+        assert file_sha256(path) == hashlib.sha256(changed.encode()).hexdigest()

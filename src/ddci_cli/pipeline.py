@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ddci_cli.survey.clean import Survey, clean_table, wanted_columns
 from ddci_cli.errors import InputError, ProblemReport, UsageError
+from ddci_cli.io.ahead import digest as read_digest
 from ddci_cli.survey.layouts import RESPONDENT_KEY, load_survey_table, respondent_codes
 from ddci_cli.method.model import Method
 from ddci_cli.method.load import load_method
@@ -92,6 +93,11 @@ def _stop_on_errors(report: ProblemReport, options: ReadOptions) -> None:
 
 
 def file_sha256(path: Path) -> str:
+    """The SHA-256 of the file: of the bytes read to parse it when the reader kept it and
+    the file has not changed since, else read again."""
+    known = read_digest(path)
+    if known is not None:
+        return known
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

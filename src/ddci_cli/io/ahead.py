@@ -23,6 +23,8 @@ from collections.abc import Callable  # not typing: 10 ms to import, before the 
 
 MAX_BYTES = 8 * 1024**2
 _STARTED: dict[tuple, "_Job"] = {}
+_DIGESTS: dict[tuple, "_Job"] = {}
+HASH_THREAD_FROM = 1 << 20  # bytes from which a file's content is hashed on a thread
 
 
 def file_key(path: str | os.PathLike) -> tuple | None:
@@ -63,13 +65,40 @@ def take(path: str | os.PathLike) -> tuple[bool, object]:
     return True, job.result()
 
 
+def digest_later(key: tuple | None, raw: bytes) -> None:
+    """Hash ``raw``, the whole content of the file that was ``key`` (:func:`file_key`)
+    while it was read, on a thread when it is big (the GIL is released while SHA-256
+    runs), for :func:`digest`. The file is then not read a second time to be hashed, and
+    the hash is of the bytes that were parsed."""
+    if key is None:
+        return
+    import hashlib
+
+    if len(raw) < HASH_THREAD_FROM:
+        done = hashlib.sha256(raw).hexdigest()
+        _DIGESTS[key] = _Job(lambda opened: done, thread=False)
+    else:
+        _DIGESTS[key] = _Job(lambda opened: hashlib.sha256(raw).hexdigest())
+
+
+def digest(path: str | os.PathLike) -> str | None:
+    """The SHA-256 (hex) that :func:`digest_later` took of the file as it is now, or None
+    when its content was not hashed as it is now."""
+    job = _DIGESTS.pop(file_key(path), None) if _DIGESTS else None
+    return None if job is None else job.result()
+
+
 class _Job:
-    def __init__(self, job: Callable[[Callable[[], None]], object]):
+    def __init__(self, job: Callable[[Callable[[], None]], object], thread: bool = True):
         self._value: object = None
         self._error: BaseException | None = None
         self.opened = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(job,), name="ddci-ahead")
-        self._thread.start()
+        self._thread: threading.Thread | None = None
+        if thread:
+            self._thread = threading.Thread(target=self._run, args=(job,), name="ddci-ahead")
+            self._thread.start()
+        else:  # done here and now
+            self._run(job)
 
     def _run(self, job: Callable[[Callable[[], None]], object]) -> None:
         try:
@@ -80,7 +109,8 @@ class _Job:
             self.opened.set()
 
     def result(self) -> object:
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
         if self._error is not None:
             raise self._error
         return self._value

@@ -293,10 +293,13 @@ def _read_delimited(path: Path, encoding: str | None, delimiter: str | None) -> 
     if path.stat().st_size > MAX_TEXT_BYTES:
         raise InputError(f"{path.name} is larger than {MAX_TEXT_BYTES // 1024**2} MB; save the "
                          "survey as Parquet", code="file_too_large", file=str(path))
+    key = ahead.file_key(path)
     raw = path.read_bytes()
     if not raw or raw.isspace():  # (strip() would copy the whole file)
         raise InputError(f"{path.name} is empty", code="empty_file", file=str(path))
-    from ddci_cli.io.delimited import (BOMS, SNIFF_CHARS, ParseError, decoded_start, parse,
+    if ahead.file_key(path) == key:  # unchanged while it was read: hashed from these bytes
+        ahead.digest_later(key, raw)
+    from ddci_cli.io.delimited import (BOMS, SNIFF_CHARS, ParseError, decoded_start, split,
                                        valid_utf8)
 
     problems = ProblemReport()
@@ -325,12 +328,14 @@ def _read_delimited(path: Path, encoding: str | None, delimiter: str | None) -> 
         text.encode("utf-8")
     del text, start  # pyarrow parses the bytes: the decoded text was only needed to check them
     try:
-        parsed = parse(head, data, delimiter, complete)
+        records = split(head, data, delimiter, complete)
     except ParseError as exc:
         near = f" near row {exc.line}" if exc.line else ""
         raise InputError(f"{path.name} cannot be read as CSV{near} ({_short(exc)}); check "
                          "the quotes on that row", code="bad_csv", file=str(path),
                          row=exc.line) from None
+    del raw, data  # the fields are in pyarrow's columns: the file's bytes go before coding
+    parsed = records.coded()
     return Grid(str(path), None, None, encoding=used, delimiter=delimiter,
                 problems=problems.problems, common=parsed.common, odd=parsed.odd,
                 coded=parsed.columns)
