@@ -245,7 +245,7 @@ def _respondents(table, method: Method, unit_of_row, report: ProblemReport,
         keys = display_texts(ids)
         key_of[:] = keys
         # the ids are all different: so are their keys, unless display_text changed one
-        same = all(k is u for k, u in zip(keys, ids)) or keys == ids
+        same = keys == ids  # (a list compares its items by identity first: 5 ms)
         codes, _ = factorize_codes(cells.codes, key_of, distinct=same)
         blank = (key_of == "")[cells.codes]
         key = lambda pos: key_of[cells.codes[pos]]  # noqa: E731
