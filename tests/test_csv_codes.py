@@ -273,6 +273,27 @@ def test_distinct_ids_are_not_hashed_again(ids):
         assert factorize_codes(codes, keys, distinct=True)[0].tolist() == expected
 
 
+@settings(max_examples=300, deadline=None)
+@given(count=st.integers(1, 6), draws=st.lists(st.integers(0, 5), min_size=1, max_size=30),
+       ordered=st.booleans())
+def test_distinct_ids_numbered_in_order_are_taken_as_they_are(count, draws, ordered):
+    """Ids already numbered in order of first appearance (what pyarrow's dictionary
+    gives) keep their codes; any other numbering is renumbered: factorize's answer."""
+    ids = np.empty(count, dtype=object)
+    ids[:] = [f"DN{k}" for k in range(count)]
+    codes = [d % count for d in draws]
+    if ordered:  # renumber by first appearance: the fast path
+        seen: dict[int, int] = {}
+        codes = [seen.setdefault(c, len(seen)) for c in codes]
+    codes = np.array(codes, dtype=np.uint8)
+    expected_codes, expected = factorize(ids[codes])
+    got_codes, got = factorize_codes(codes, ids, distinct=True)
+    assert got_codes.tolist() == expected_codes.tolist()
+    assert got.tolist() == expected.tolist()
+    got_codes[:] = -1  # a fresh array: the caller may write to it
+    assert codes.min() >= 0
+
+
 def test_the_survey_is_read_without_a_grid_of_objects(tmp_path):
     """The codes path is the one taken: no object grid of the file is built."""
     text = "Khảo sát\n" + ",".join(HEADER) + "\n" + "\n".join(

@@ -174,6 +174,10 @@ def factorize_codes(codes, uniques, use_na_sentinel: bool = True, distinct: bool
     import numpy as np
 
     codes = np.asarray(codes)
+    if distinct and len(codes) and codes[0] == 0:
+        top = np.maximum.accumulate(codes)
+        if (np.diff(top) <= 1).all():  # already numbered in order of first appearance
+            return codes.astype(np.intp), np.asarray(uniques, dtype=object)[:int(top[-1]) + 1]
     if distinct:
         merged, values = np.arange(len(uniques)), np.asarray(uniques, dtype=object)
     else:

@@ -69,10 +69,10 @@ def clean_table(table, method: Method, report: ProblemReport, *,
     """Convert every used column; every bad cell becomes a problem in ``report``."""
     place = dict(file=table.path, sheet=table.sheet)
     rows = table.row_numbers
+    out = _memory_for_answers(table, method)
     units, blocks, unit_of_row = resolve_units(table, method, report)
-    respondents = _respondents(table, method, unit_of_row, report, place)
-    out = _memory_for_answers(table, method)  # after the respondents' working arrays go
     weights = _weights(table, method, report, place)
+    respondents = _respondents(table, method, unit_of_row, report, place)
     X = _answers(table, method, report, place, lenient, out)
     return Survey(table.path, table.sheet, table.header_row, table.total_rows, units, blocks,
                   unit_of_row, weights, X, rows, respondents, encoding=table.encoding)
@@ -254,7 +254,7 @@ def _respondents(table, method: Method, unit_of_row, report: ProblemReport,
         codes, _ = factorize(keys)
         blank = keys == ""
         key = keys.__getitem__
-    codes = np.where(blank, -1, codes)  # no id: a respondent of its own, not one big one
+    codes[blank] = -1  # no id: a respondent of its own, not one big one
     dup = ~first_pairs(codes, unit_of_row) & (codes >= 0) & (unit_of_row >= 0)
     for pos in np.flatnonzero(dup)[:1000]:
         report.warning("duplicate_evaluation", f"row {table.row_numbers[pos]}, column "

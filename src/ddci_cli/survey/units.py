@@ -486,9 +486,21 @@ def first_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
     a0, b0 = int(a.min()), int(b.min())
     span_a, span_b = int(a.max()) - a0 + 1, int(b.max()) - b0 + 1
-    if span_a * span_b < 2 ** 62:
-        _, index = np.unique((a - a0) * span_b + (b - b0), return_index=True)
-    else:
+    if span_a * span_b >= 2 ** 62:
         _, index = np.unique(np.stack([a, b], axis=1), axis=0, return_index=True)
-    first[index] = True
+        first[index] = True
+        return first
+    # one key a pair, as narrow as it fits, sorted stably: the first of each run of equal
+    # keys is the pair's first row (a third of np.unique's working memory: 17 MB a
+    # million rows)
+    kind = np.int32 if span_a * span_b < 2 ** 31 else np.int64
+    key = (a - a0).astype(kind, copy=False)
+    key *= span_b
+    key += (b - b0).astype(kind, copy=False)
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    starts = np.empty(len(key), bool)
+    starts[0] = True
+    np.not_equal(key[1:], key[:-1], out=starts[1:])
+    first[order[starts]] = True
     return first
