@@ -152,29 +152,29 @@ def same(a, b) -> bool:
 
 CODES_SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                            HealthCheck.function_scoped_fixture])
-SURVEYS = dict(survey=surveys(), lenient=st.booleans(), bom=st.booleans(), touch=st.booleans())
+SURVEYS = dict(survey=surveys(), lenient=st.booleans(), bom=st.booleans(), ahead=st.booleans())
 
 
 @settings(max_examples=70, **CODES_SETTINGS)
 @given(**SURVEYS)
 def test_codes_give_the_survey_the_objects_give(tmp_path_factory, monkeypatch, survey, lenient,
-                                                bom, touch):
-    same_survey(tmp_path_factory, monkeypatch, survey, lenient, bom, touch)
+                                                bom, ahead):
+    same_survey(tmp_path_factory, monkeypatch, survey, lenient, bom, ahead)
 
 
 @pytest.mark.slow
 @settings(max_examples=400, **CODES_SETTINGS)
 @given(**SURVEYS)
 def test_codes_give_the_survey_the_objects_give_many(tmp_path_factory, monkeypatch, survey,
-                                                     lenient, bom, touch):
-    same_survey(tmp_path_factory, monkeypatch, survey, lenient, bom, touch)
+                                                     lenient, bom, ahead):
+    same_survey(tmp_path_factory, monkeypatch, survey, lenient, bom, ahead)
 
 
-def same_survey(tmp_path_factory, monkeypatch, survey, lenient, bom, touch) -> None:
-    """``touch``: X's memory is written on a second thread first, as for a big file."""
+def same_survey(tmp_path_factory, monkeypatch, survey, lenient, bom, ahead) -> None:
+    """``ahead``: the answers are converted on a second thread, as for a big file."""
     import ddci_cli.survey.clean as clean
 
-    monkeypatch.setattr(clean, "TOUCH_FROM", 0 if touch else clean.TOUCH_FROM)
+    monkeypatch.setattr(clean, "AHEAD_FROM", 0 if ahead else clean.AHEAD_FROM)
     text, which, _ = survey
     path = tmp_path_factory.mktemp("codes") / "s.csv"
     path.write_bytes((codecs.BOM_UTF8 if bom else b"") + text.encode("utf-8"))

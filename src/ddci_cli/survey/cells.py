@@ -225,17 +225,15 @@ def _addresses(cells: np.ndarray) -> np.ndarray | None:
 def numeric_columns(columns: list[np.ndarray], text_codes: list[set[str]],
                     numeric_codes: list[set[float]], valid: list,
                     fmt: NumberFormat = DEFAULT_FORMAT, answers: list[dict] | None = None,
-                    leading: bool = False, out: np.ndarray | None = None
-                    ) -> tuple[np.ndarray, list[list[CellIssues]]]:
+                    leading: bool = False) -> tuple[np.ndarray, list[list[CellIssues]]]:
     """:func:`numeric_column` for several columns of one length: X (rows × columns, NaN
     missing) and each column's bad cells, the same as column by column. Columns of Python
     objects (what a workbook or CSV gives) are read as one block: their cells are
     factorized together, so each distinct answer is classified once for all of them.
     ``answers`` (per column: match key of a text → code) and ``leading`` (read
-    ``4 - Đồng ý`` as 4) map answer labels at step 2, after the text missing codes.
-    ``out``: the array to return X in (rows × columns)."""
+    ``4 - Đồng ý`` as 4) map answer labels at step 2, after the text missing codes."""
     n = len(columns[0]) if columns else 0
-    X = np.empty((n, len(columns))) if out is None else out
+    X = np.empty((n, len(columns)))
     issues: list[list[CellIssues]] = [[] for _ in columns]
     coded = [i for i, c in enumerate(columns) if isinstance(c, Coded)]
     if coded:
@@ -260,7 +258,7 @@ def numeric_columns(columns: list[np.ndarray], text_codes: list[set[str]],
                               [valid[i] for i in block])
         for j, issue in ambiguous.items():
             found[j].append(issue)
-        if len(block) == len(columns) and out is None:
+        if len(block) == len(columns):
             X = values
         else:
             X[:, block] = values

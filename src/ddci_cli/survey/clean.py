@@ -69,61 +69,83 @@ def clean_table(table, method: Method, report: ProblemReport, *,
     """Convert every used column; every bad cell becomes a problem in ``report``."""
     place = dict(file=table.path, sheet=table.sheet)
     rows = table.row_numbers
-    out = _memory_for_answers(table, method)
+    ahead = _Converting.start(table, method)
     units, blocks, unit_of_row = resolve_units(table, method, report)
     weights = _weights(table, method, report, place)
     respondents = _respondents(table, method, unit_of_row, report, place)
-    X = _answers(table, method, report, place, lenient, out)
+    X = _answers(table, method, report, place, lenient, ahead)
     return Survey(table.path, table.sheet, table.header_row, table.total_rows, units, blocks,
                   unit_of_row, weights, X, rows, respondents, encoding=table.encoding)
 
 
-TOUCH_FROM = 1 << 24  # cells of X from which its memory is touched while units are read
+AHEAD_FROM = 1 << 24  # cells of X from which the answers are converted on a second thread
 
 
-def _memory_for_answers(table, method: Method):
-    """For a big survey read from codes (every indicator column there): X's memory, and a
-    thread that writes it once while the units, weights and respondents are read. The
-    first write of fresh memory costs the kernel a page fault every 4 KB (368 MB for 1M
-    rows × 46 answers: 0.3-0.7 s); done beside Python work, it no longer waits."""
-    n, m = len(table.row_numbers), len(method.indicators)
-    columns = table.columns
-    if n * m < TOUCH_FROM or not isinstance(columns, Columns) or \
-            not all(columns.coded(ind.column) is not None for ind in method.indicators):
-        return None
-    import threading
+class _Converting:
+    """The answers of a big survey read from codes (every indicator column there),
+    converted on a second thread while the units, weights and respondents are read. X is
+    1M rows × 46 answers = 368 MB: the kernel's page faults for its fresh memory (0.3-0.7
+    s) and the ``take`` that fills it (0.3 s) run beside that Python work; numpy lets go
+    of the GIL while it takes. The problems are reported afterwards, in the same order."""
 
-    X = np.empty((n, m))
-    step = max(1, -(-n // 8))  # eight writes: eight waits for the GIL, not thousands
-    thread = threading.Thread(target=lambda: [X[k:k + step].fill(np.nan)
-                                              for k in range(0, n, step)],
-                              name="ddci-touch", daemon=True)
-    thread.start()
-    return X, thread
+    def __init__(self, table, method: Method):
+        import threading
+
+        self.result: tuple | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(table, method),
+                                       name="ddci-answers", daemon=True)
+        self.thread.start()
+
+    @classmethod
+    def start(cls, table, method: Method) -> "_Converting | None":
+        n, m = len(table.row_numbers), len(method.indicators)
+        columns = table.columns
+        if n * m < AHEAD_FROM or not isinstance(columns, Columns) or \
+                not all(columns.coded(ind.column) is not None for ind in method.indicators):
+            return None
+        return cls(table, method)
+
+    def _run(self, table, method: Method) -> None:
+        try:
+            self.result = _convert(table, method)
+        except BaseException as exc:  # raised again by take(), in the reading thread
+            self.error = exc
+
+    def take(self) -> tuple:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.result
 
 
-def _answers(table, method: Method, report: ProblemReport, place: dict,
-             lenient: bool, out=None) -> np.ndarray:
-    """X (rows × indicators, NaN missing): every indicator column converted at once (one
-    pass over all the answers, see cells.numeric_columns); bad cells go to ``report`` in
-    indicator order. ``out``: X's memory and the thread touching it (every indicator's
-    column is held as codes)."""
-    rows = table.row_numbers
+def _convert(table, method: Method) -> tuple[list, np.ndarray | None, list | None]:
+    """(the indicators with a column: (index, indicator, cells), their values as rows ×
+    those indicators, each one's bad cells): every indicator column converted at once
+    (one pass over all the answers, see cells.numeric_columns)."""
     shared_text = text_codes(method.missing_codes)
     shared_numbers = number_codes(method.missing_codes)
     present = [(i, ind, column_of(table, ind.column)) for i, ind in enumerate(method.indicators)]
     present = [p for p in present if p[2] is not None]  # a delimited file's: codes
     if not present:
-        return np.full((len(rows), len(method.indicators)), np.nan)
-    if out is not None:
-        out[1].join()
+        return present, None, None
     values, issues = numeric_columns(
         [cells for _, _, cells in present],
         [shared_text | text_codes(ind.missing_codes) for _, ind, _ in present],
         [shared_numbers | number_codes(ind.missing_codes) for _, ind, _ in present],
         [ind.valid for _, ind, _ in present], number_format(method),
-        [answer_map(method, ind) for _, ind, _ in present], method.leading_code,
-        out=out[0] if out is not None else None)
+        [answer_map(method, ind) for _, ind, _ in present], method.leading_code)
+    return present, values, issues
+
+
+def _answers(table, method: Method, report: ProblemReport, place: dict,
+             lenient: bool, ahead: _Converting | None = None) -> np.ndarray:
+    """X (rows × indicators, NaN missing), converted here or by ``ahead``; bad cells go
+    to ``report`` in indicator order."""
+    rows = table.row_numbers
+    present, values, issues = ahead.take() if ahead is not None else _convert(table, method)
+    if not present:
+        return np.full((len(rows), len(method.indicators)), np.nan)
     if len(present) == len(method.indicators):
         X = values
     else:
