@@ -21,6 +21,9 @@ records, which the ``csv`` module splits. Those up to the last one with another 
 after them. Further records with another count (a ragged row) come back through
 ``invalid_row_handler`` with their record number; they are split by the ``csv`` module,
 exactly as before, and put back in their place.
+
+:func:`split` parses and returns :class:`Records`, which refer to none of the file's
+bytes, so the caller can let them go; :meth:`Records.coded` then codes the columns.
 """
 
 from __future__ import annotations
@@ -91,12 +94,6 @@ class ParseError(ValueError):
     def __init__(self, message: str, line: int | None = None):
         super().__init__(message)
         self.line = line
-
-
-def parse(text_head: str, data: bytes, delimiter: str, complete: bool = False) -> Parsed:
-    """Split UTF-8 ``data`` into records and fields, each column coded: :func:`split`,
-    then :meth:`Records.coded`."""
-    return split(text_head, data, delimiter, complete).coded()
 
 
 @dataclass
