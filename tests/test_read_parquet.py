@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -205,3 +206,25 @@ def _run_limited(args, address_space: int) -> tuple[int, dict | None, str]:
                           env=dict(os.environ, NO_COLOR="1", PYTHONIOENCODING="utf-8"))
     doc = json.loads(proc.stdout) if proc.stdout.strip() else None
     return proc.returncode, doc, proc.stderr
+
+
+def test_a_null_text_cell_does_not_drop_its_row(tmp_path):
+    """Only rows blank in every used column are skipped: a null unit or comment on a row
+    with answers keeps the row (and the missing unit is reported), as a blank CSV cell
+    does."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ddci_cli.io.parquet import read_parquet
+
+    path = tmp_path / "s.parquet"
+    pq.write_table(pa.table({"unit": ["A", None, "B", None, " "],
+                             "q": [1.0, 2.0, None, None, float("nan")],
+                             "r": ["x", "y", None, None, None]}), path)
+    found = read_parquet(path, None)
+    assert found["row_numbers"].tolist() == [2, 3, 4]
+    columns = {k: (v.cells() if hasattr(v, "cells") else v).tolist()
+               for k, v in found["columns"].items()}
+    assert columns["unit"] == ["A", None, "B"]
+    assert columns["r"] == ["x", "y", None]
+    assert columns["q"][:2] == [1.0, 2.0] and np.isnan(columns["q"][2])

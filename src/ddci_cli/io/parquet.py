@@ -149,7 +149,13 @@ def _nonblank_rows(columns: list, n: int) -> np.ndarray | None:
             mask = pc.and_(mask, pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(col)), 0))
         elif pa.types.is_floating(kind):
             mask = pc.and_(mask, pc.invert(pc.is_nan(col)))
+        # a null cell is blank: its mask entry is null (the text tests of a null are
+        # null), and a null kept in ``keep`` would drop its row whatever the other
+        # columns hold (a row with answers and no unit vanished without a word)
+        mask = pc.fill_null(mask, False)
         keep = mask if keep is None else pc.or_(keep, mask)
+        if pc.all(keep).as_py():  # every row holds something: the other columns can't
+            return None  # change that (5 ms a column)
     out = np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool)
     return None if out.all() else out
 
