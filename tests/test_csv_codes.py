@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import ddci_cli.survey.clean as clean_module
 import ddci_cli.survey.locate as locate
 from ddci_cli.errors import InputError, ProblemReport
 from ddci_cli.io import delimited
@@ -67,6 +68,7 @@ id = "s1"
 block = "department"
 """
 
+AHEAD_FROM = clean_module.AHEAD_FROM
 HEADER = ["Mã DN", "Đơn vị", "Khối", "Trọng số", "Q1", "Q2", "Q3"]
 ANSWERS = ["1", "2", "3", "4", "5", "", " 3 ", "KB", "Không biết", "kb", "99", "1.000",
            "12.500", "2,5", "1.5", "1 000", "Có", "Tốt", "x", "6", "0", "4 - Đồng ý", "NA",
@@ -172,16 +174,14 @@ def test_codes_give_the_survey_the_objects_give_many(tmp_path_factory, monkeypat
 
 def same_survey(tmp_path_factory, monkeypatch, survey, lenient, bom, ahead) -> None:
     """``ahead``: the answers are converted on a second thread, as for a big file."""
-    import ddci_cli.survey.clean as clean
-
-    monkeypatch.setattr(clean, "AHEAD_FROM", 0 if ahead else clean.AHEAD_FROM)
     text, which, _ = survey
     path = tmp_path_factory.mktemp("codes") / "s.csv"
     path.write_bytes((codecs.BOM_UTF8 if bom else b"") + text.encode("utf-8"))
     m = parse_method(METHOD.format(**{"input": "", "answers": "", "own": "",
                                       **METHODS[which]}))
-    coded = outcome(path, m, lenient)
-    with monkeypatch.context() as patch:
+    with monkeypatch.context() as patch:  # undone before the next example
+        patch.setattr(clean_module, "AHEAD_FROM", 0 if ahead else AHEAD_FROM)
+        coded = outcome(path, m, lenient)
         as_objects(patch)
         objects = outcome(path, m, lenient)
     assert same(coded, objects)

@@ -192,8 +192,7 @@ def _coded(column, skip: int, where, total: int, explicit: dict[int, str]) -> Co
             if text not in index:
                 index[text] = len(words)
                 words.append(text)
-    dtype = np.uint8 if len(words) <= 1 << 8 else np.uint16 if len(words) <= 1 << 16 \
-        else np.int32
+    dtype = narrow_codes(len(words))
     codes = np.zeros(total, dtype) if column is None else np.empty(total, dtype)
     start = 0
     for chunk in chunks:
@@ -208,6 +207,11 @@ def _coded(column, skip: int, where, total: int, explicit: dict[int, str]) -> Co
     uniques = np.empty(len(words), dtype=object)
     uniques[:] = words
     return Coded(codes, uniques)
+
+
+def narrow_codes(count: int):
+    """The narrowest code type for ``count`` distinct values."""
+    return np.uint8 if count <= 1 << 8 else np.uint16 if count <= 1 << 16 else np.int32
 
 
 def _head_records(text: str, delimiter: str,

@@ -160,10 +160,13 @@ def _nonblank_rows(columns: list, n: int) -> np.ndarray | None:
     return None if out.all() else out
 
 
-def to_numpy(col, keep: np.ndarray | None = None) -> np.ndarray:
+def to_numpy(col, keep: np.ndarray | None = None):
     """One Arrow column as the array the cleaning step expects: numbers as float or int
     (nulls NaN), decimals as float, text as Python strings (nulls None) shared between
-    equal cells, anything else as Python objects. ``keep``: the rows to return."""
+    equal cells, anything else as Python objects. Text with no null cell comes as its
+    codes (:class:`~ddci_cli.io.delimited.Coded`, as a CSV column does: the cleaning
+    reads each distinct value once; 500,000 respondent ids took 0.67 s as objects).
+    ``keep``: the rows to return."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -176,7 +179,7 @@ def to_numpy(col, keep: np.ndarray | None = None) -> np.ndarray:
         col = col.cast(pa.float64())  # SPEC §2: a decimal column holds numbers
     elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
         encoded = pc.dictionary_encode(col).combine_chunks()
-        return _decode(encoded)
+        return _decode(encoded) if encoded.null_count else _coded(encoded)
     try:
         return col.to_numpy(zero_copy_only=False)
     except Exception:  # a type numpy has no equivalent for: plain Python values
@@ -194,6 +197,16 @@ def _decode(array) -> np.ndarray:
     if array.null_count:
         codes = np.where(np.isnan(codes), len(values), codes)
     return uniques[codes.astype(np.intp)]
+
+
+def _coded(array):
+    """A dictionary array without nulls as :class:`~ddci_cli.io.delimited.Coded`."""
+    from ddci_cli.io.delimited import Coded, narrow_codes
+
+    uniques = np.empty(len(array.dictionary), dtype=object)
+    uniques[:] = array.dictionary.to_numpy(zero_copy_only=False)
+    codes = array.indices.to_numpy(zero_copy_only=False)
+    return Coded(codes.astype(narrow_codes(len(uniques))), uniques)
 
 
 def _damaged(path: Path, exc: BaseException) -> InputError:

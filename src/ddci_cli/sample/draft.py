@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ddci_cli.io.delimited import Coded
 from ddci_cli.io.exports import is_zip, unpacked
 from ddci_cli.io.read import SPREADSHEET, open_book, pick_sheet, read_grid
 from ddci_cli.survey.answers import leading_code
@@ -155,7 +156,9 @@ def _cells(grid) -> np.ndarray:
         out = np.empty((len(next(iter(grid.columns.values()), [])) + 1, len(names)), object)
         out[0] = names
         for j, n in enumerate(names):
-            out[1:, j] = np.asarray(grid.columns[n], dtype=object)
+            column = grid.columns[n]
+            out[1:, j] = column.cells() if isinstance(column, Coded) else \
+                np.asarray(column, dtype=object)
         return out
     rows = grid.rows
     if isinstance(rows, np.ndarray):

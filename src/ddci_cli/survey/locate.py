@@ -557,7 +557,10 @@ def _parquet_table(grid: Grid, wanted: dict[str, str], report: ProblemReport) ->
             report.error("missing_column", f"the survey has no column '{name}' (named by "
                          f"{keypath}){hint}", file=grid.path, row=1, column=name, key=keypath)
         else:
-            columns[name] = np.asarray(grid.columns[source])
+            value = grid.columns[source]
+            columns[name] = value if isinstance(value, Coded) else np.asarray(value)
+    if any(isinstance(v, Coded) for v in columns.values()):  # text held as codes
+        columns = Columns(columns)
     if grid.row_numbers is not None:  # rows blank in every used column are already dropped
         rows = np.asarray(grid.row_numbers)
         return Table(grid.path, None, 1, None, columns, rows, len(rows))

@@ -1,0 +1,75 @@
+"""A Parquet survey's text columns without nulls are read as codes (io/delimited.Coded,
+as a CSV's): the Survey and every problem are those of the object path, which null
+columns still take. Files are built here, at test time."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_csv_codes import ANSWERS, CELLS, CODES_SETTINGS, HEADER, METHOD, METHODS, outcome, \
+    same
+
+from ddci_cli.io import parquet
+from ddci_cli.io.delimited import Coded
+from ddci_cli.method.load import parse_method
+
+CODED = parquet._coded
+NUMBERS = [1.0, 2.0, 3.0, 5.0, 0.0, 6.0, 99.0, -1.0, 2.5, float("nan"), None]
+
+
+@st.composite
+def tables(draw):
+    """(pyarrow table, method number): the CSV tests' cell pools; each text column may
+    hold nulls, each answer column is text or numbers."""
+    rows = draw(st.integers(0, 25))
+    data = {}
+    for name in HEADER:
+        numeric = name.startswith("Q") and draw(st.booleans())
+        pool = NUMBERS if numeric else CELLS.get(name, ANSWERS) + \
+            ([None] if draw(st.booleans()) else [])
+        data[name] = pa.array([draw(st.sampled_from(pool)) for _ in range(rows)],
+                              pa.float64() if numeric else pa.string())
+    return pa.table(data), draw(st.integers(0, len(METHODS) - 1))
+
+
+@settings(max_examples=150, **CODES_SETTINGS)
+@given(drawn=tables(), lenient=st.booleans())
+def test_codes_give_the_survey_the_objects_give(tmp_path_factory, monkeypatch, drawn,
+                                                lenient):
+    table, which = drawn
+    path = tmp_path_factory.mktemp("pq") / "s.parquet"
+    pq.write_table(table, path)
+    m = parse_method(METHOD.format(**{"input": "", "answers": "", "own": "",
+                                      **METHODS[which]}))
+    made = []
+
+    def counted(array):
+        made.append(len(array))
+        return CODED(array)
+
+    with monkeypatch.context() as patch:  # (undone before the next example)
+        patch.setattr(parquet, "_coded", counted)
+        coded = outcome(path, m, lenient)
+    with monkeypatch.context() as patch:
+        patch.setattr(parquet, "_coded", parquet._decode)  # the object path
+        objects = outcome(path, m, lenient)
+    assert same(coded, objects)
+    nulls = [name for name in HEADER if table.column(name).null_count]
+    text = [name for name in HEADER if pa.types.is_string(table.column(name).type)]
+    if table.num_rows and len(text) > len(nulls):  # some column was read as codes
+        assert made
+
+
+def test_respondents_of_a_big_parquet_are_read_from_codes(tmp_path):
+    """The respondent column comes as codes: one string per distinct id."""
+    from ddci_cli.io.parquet import read_parquet
+
+    ids = [f"DN{i // 2}" for i in range(1000)]
+    path = tmp_path / "s.parquet"
+    pq.write_table(pa.table({"id": ids, "q": np.arange(1000.0)}), path)
+    column = read_parquet(path, None)["columns"]["id"]
+    assert isinstance(column, Coded) and len(column.uniques) == 500
+    assert column.cells().tolist() == ids
