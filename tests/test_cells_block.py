@@ -62,12 +62,19 @@ POOL = [1, 2, 5, 1.0, 0, 0.0, 2.5, 7, -1, 99, 99.0, "3", "3,5", " 4 ", "KB", "kb
         True, False]
 
 
-def test_block_equals_column_by_column():
+@pytest.mark.parametrize("columns_at_once, rows_at_once", [(None, None), (2, 1), (3, 2)])
+def test_block_equals_column_by_column(monkeypatch, columns_at_once, rows_at_once):
+    """Also with numeric columns written into X a few columns and rows at a time."""
+    from ddci_cli.survey import cells
+
+    if columns_at_once:
+        monkeypatch.setattr(cells, "COLUMNS_AT_ONCE", columns_at_once)
+        monkeypatch.setattr(cells, "ROWS_AT_ONCE", rows_at_once)
     rng = random.Random(3)
     for _ in range(400):
         n, m = rng.randint(0, 25), rng.randint(1, 5)
         columns = [np.array([rng.choice([1.0, 7.0, np.nan, np.inf, 99.0]) for _ in range(n)])
-                   if rng.random() < 0.2 else _obj([rng.choice(POOL) for _ in range(n)])
+                   if rng.random() < (0.6 if columns_at_once else 0.2) else _obj([rng.choice(POOL) for _ in range(n)])
                    for _ in range(m)]
         texts = [{"kb"} | ({"dk"} if rng.random() < 0.5 else set()) for _ in range(m)]
         numbers = [{99.0} if rng.random() < 0.6 else set() for _ in range(m)]

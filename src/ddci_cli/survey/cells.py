@@ -246,9 +246,14 @@ def numeric_columns(columns: list[np.ndarray], text_codes: list[set[str]],
             issues[i] = cell_issues
     block = [i for i, c in enumerate(columns)
              if not isinstance(c, Coded) and c.dtype.kind not in "fiu"]
-    for i in sorted(set(range(len(columns))) - set(block) - set(coded)):
-        X[:, i], issues[i] = numeric_column(columns[i], text_codes[i], numeric_codes[i],
-                                            valid[i], fmt)
+    plain = sorted(set(range(len(columns))) - set(block) - set(coded))
+    for start in range(0, len(plain), COLUMNS_AT_ONCE):  # numbers (a Parquet survey's)
+        group = plain[start:start + COLUMNS_AT_ONCE]
+        found = [numeric_column(columns[i], text_codes[i], numeric_codes[i], valid[i], fmt)
+                 for i in group]
+        for i, (_, cell_issues) in zip(group, found):
+            issues[i] = cell_issues
+        _put_columns(X, group, [values for values, _ in found])
     if block:
         cells = [columns[i] for i in block]
         maps = [answers[i] for i in block] if answers else [{} for _ in block]
@@ -350,6 +355,28 @@ def _parse_block(columns: list[np.ndarray], text_codes: list[set[str]], fmt: Num
 
 
 ROWS_AT_ONCE = 1 << 12  # rows of X filled at a time from the codes (they stay in cache)
+COLUMNS_AT_ONCE = 8  # numeric columns converted, then written into X, at a time
+
+
+def _put_columns(X: np.ndarray, into: list[int], values: list[np.ndarray]) -> None:
+    """``X[:, into[k]] = values[k]``, a block of rows at a time: a column written alone
+    into X (rows × indicators) lands in another cache line at every row, and 46 of them
+    at a million rows took 0.6-1.2 s against 0.2 s so."""
+    if not values:
+        return
+    target = X[:, into[0]:into[-1] + 1] if into == list(range(into[0], into[-1] + 1)) \
+        else None
+    step = ROWS_AT_ONCE * 4
+    block = np.empty((min(step, X.shape[0]), len(values)))
+    for start in range(0, X.shape[0], step):
+        stop = min(start + step, X.shape[0])
+        part = block[:stop - start]
+        for k, column in enumerate(values):
+            part[:, k] = column[start:stop]
+        if target is not None:
+            target[start:stop] = part
+        else:
+            X[start:stop, into] = part
 
 
 def _parse_coded(columns: list[Coded], text_codes: list[set[str]],
