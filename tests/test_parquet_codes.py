@@ -73,3 +73,58 @@ def test_respondents_of_a_big_parquet_are_read_from_codes(tmp_path):
     column = read_parquet(path, None)["columns"]["id"]
     assert isinstance(column, Coded) and len(column.uniques) == 500
     assert column.cells().tolist() == ids
+
+
+NUMERIC_TYPES = [pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint16(),
+                 pa.uint32(), pa.uint64(), pa.float32(), pa.float64()]
+
+
+@st.composite
+def chunked(draw, kinds):
+    """A chunked Arrow column of one of ``kinds``: chunks of any length, some sliced, with
+    nulls (and NaN, and blank texts)."""
+    kind = draw(st.sampled_from(kinds))
+    if pa.types.is_string(kind):
+        value = st.sampled_from(["a", " ", "", "  b ", "\u00a0", "đ"])
+    elif pa.types.is_floating(kind):
+        value = st.sampled_from([0.0, 1.5, -2.0, float("nan"), 1e300])
+    else:
+        value = st.integers(0, 100)
+    chunks = []
+    for cells in draw(st.lists(st.lists(st.one_of(st.none(), value), max_size=12),
+                               max_size=3)):
+        array = pa.array(cells, kind)
+        if len(cells) > 2 and draw(st.booleans()):
+            array = array.slice(1, len(cells) - 2)
+        chunks.append(array)
+    return pa.chunked_array(chunks, kind)
+
+
+@settings(max_examples=300, deadline=None)
+@given(col=chunked(NUMERIC_TYPES))
+def test_numbers_are_what_to_numpy_gives(col):
+    """Numbers are read from Arrow's buffers (no pandas): the array pyarrow's own
+    to_numpy gives, dtype, NaN for nulls and all."""
+    got, expected = parquet._numbers(col), col.to_numpy(zero_copy_only=False)
+    assert got.dtype == expected.dtype
+    assert np.array_equal(got, expected, equal_nan=got.dtype.kind == "f")
+
+
+@settings(max_examples=300, deadline=None)
+@given(cols=st.lists(chunked(NUMERIC_TYPES + [pa.string()]), min_size=1, max_size=3))
+def test_blank_rows_are_those_blank_in_every_column(cols):
+    """A row is kept when any column holds something: not null, not NaN, not blank text
+    (nothing but whitespace)."""
+    n = min(len(c) for c in cols)
+    cols = [c.slice(0, n) for c in cols]
+
+    def holds(value) -> bool:
+        if value is None:
+            return False
+        if isinstance(value, float):
+            return value == value
+        return not isinstance(value, str) or bool(value.strip())
+
+    expected = [any(holds(c[r].as_py()) for c in cols) for r in range(n)]
+    got = parquet._nonblank_rows(cols, n)
+    assert (got.tolist() if got is not None else [True] * n) == expected

@@ -44,7 +44,8 @@ def read_parquet(path: Path, wanted: dict[str, str] | None) -> dict[str, Any]:
     readable = {i: header[i] for i in chosen.values() if i is not None}
     check_rows(path, rows, len(readable))
     try:
-        table = handle.read(columns=sorted(set(readable.values())), use_threads=False)
+        # threads: 0.5 s against 1.1 s for 1M rows × 50 columns
+        table = handle.read(columns=sorted(set(readable.values())), use_threads=True)
     except Exception as exc:
         raise _damaged(path, exc) from None
     # a name the file repeats exactly comes back once per copy, in file order; the first
@@ -58,7 +59,15 @@ def read_parquet(path: Path, wanted: dict[str, str] | None) -> dict[str, Any]:
     for name, i in chosen.items():
         columns[header[i] if i is not None else name] = \
             None if i is None else to_numpy(fields[i], keep)
+        if i is not None:
+            fields[i] = None  # its Arrow buffers go once it is converted
     numbers = np.arange(2, table.num_rows + 2) if keep is None else np.flatnonzero(keep) + 2
+    big = table.nbytes > 1 << 24
+    del table, fields
+    if big:  # pyarrow's allocator would keep the table's memory for reuse that won't come
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
     return dict(columns=columns, header=header, row_numbers=numbers,
                 problems=problems.problems)
 
@@ -133,31 +142,76 @@ def check_rows(path: Path, rows: int, columns: int) -> None:
 
 def _nonblank_rows(columns: list, n: int) -> np.ndarray | None:
     """True for rows where any used column holds something (not null, NaN or blank
-    text); None when every row does (nothing to drop)."""
+    text); None when every row does (nothing to drop). A null cell is blank. The masks
+    are numpy's, from Arrow's buffers: pyarrow's comparison with a Python number
+    imported pandas (0.3 s)."""
+    if not columns:
+        return None
+    keep = np.zeros(n, bool)
+    for col in columns:
+        start = 0
+        for chunk in col.chunks:
+            keep[start:start + len(chunk)] |= _holds(chunk)
+            start += len(chunk)
+        if keep.all():  # every row holds something: the other columns can't change
+            return None  # that (a few ms a column)
+    return keep
+
+
+def _holds(chunk) -> np.ndarray:
+    """Whether each cell of one Arrow array holds something."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not columns:
-        return None
-    keep = None
-    for col in columns:
-        kind = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
-        if pa.types.is_dictionary(col.type):
-            col = col.cast(kind)
-        mask = pc.is_valid(col)
-        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-            mask = pc.and_(mask, pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(col)), 0))
-        elif pa.types.is_floating(kind):
-            mask = pc.and_(mask, pc.invert(pc.is_nan(col)))
-        # a null cell is blank: its mask entry is null (the text tests of a null are
-        # null), and a null kept in ``keep`` would drop its row whatever the other
-        # columns hold (a row with answers and no unit vanished without a word)
-        mask = pc.fill_null(mask, False)
-        keep = mask if keep is None else pc.or_(keep, mask)
-        if pc.all(keep).as_py():  # every row holds something: the other columns can't
-            return None  # change that (5 ms a column)
-    out = np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool)
-    return None if out.all() else out
+    if pa.types.is_dictionary(chunk.type):
+        chunk = chunk.cast(chunk.type.value_type)
+    kind = chunk.type
+    valid = _holds_value(chunk)
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        lengths = pc.utf8_length(pc.utf8_trim_whitespace(chunk))
+        width = np.int64 if pa.types.is_large_string(kind) else np.int32
+        return valid & (_values(lengths, width) > 0)
+    if pa.types.is_floating(kind):
+        width = {16: np.float16, 32: np.float32, 64: np.float64}[kind.bit_width]
+        with np.errstate(invalid="ignore"):
+            return valid & ~np.isnan(_values(chunk, width))
+    return valid
+
+
+def _numbers(col) -> np.ndarray:
+    """An integer or floating column as numpy, what ``to_numpy`` gives (floats keep their
+    width; integers with a null become float64; nulls NaN). Nulls are filled by Arrow
+    and a lone chunk is looked at in place (read-only): pyarrow's ``to_numpy`` of a
+    chunked column imports pandas (0.3 s) and copies."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = col.type
+    if pa.types.is_integer(kind) and col.null_count:
+        col, kind = col.cast(pa.float64()), pa.float64()
+    letter = "f" if pa.types.is_floating(kind) else \
+        "i" if pa.types.is_signed_integer(kind) else "u"
+    dtype = np.dtype(f"{letter}{kind.bit_width // 8}")
+    nan = pa.scalar(float("nan"), kind) if letter == "f" else None
+    parts = [_values(pc.fill_null(c, nan) if c.null_count else c, dtype) for c in col.chunks]
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if parts else np.empty(0, dtype)
+
+
+def _holds_value(chunk) -> np.ndarray:
+    """Arrow's validity of each cell (not null) as numpy."""
+    if not chunk.null_count:
+        return np.ones(len(chunk), bool)
+    bits = np.frombuffer(chunk.buffers()[0], np.uint8)
+    return np.unpackbits(bits, count=chunk.offset + len(chunk), bitorder="little")[
+        chunk.offset:].astype(bool)
+
+
+def _values(array, dtype) -> np.ndarray:
+    """The value buffer of a fixed-width Arrow array as numpy (null slots hold anything)."""
+    return np.frombuffer(array.buffers()[1], dtype, len(array),
+                         array.offset * np.dtype(dtype).itemsize)
 
 
 def to_numpy(col, keep: np.ndarray | None = None):
@@ -180,6 +234,9 @@ def to_numpy(col, keep: np.ndarray | None = None):
     elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
         encoded = pc.dictionary_encode(col).combine_chunks()
         return _decode(encoded) if encoded.null_count else _coded(encoded)
+    kind = col.type
+    if pa.types.is_floating(kind) or pa.types.is_integer(kind):
+        return _numbers(col)
     try:
         return col.to_numpy(zero_copy_only=False)
     except Exception:  # a type numpy has no equivalent for: plain Python values
@@ -190,23 +247,30 @@ def _decode(array) -> np.ndarray:
     """A dictionary array as an object array: one Python object per distinct value,
     referenced from every cell that holds it (1M cells of 50 names: 50 strings, where
     converting cell by cell would make a million)."""
-    values = array.dictionary.to_numpy(zero_copy_only=False)
-    uniques = np.empty(len(values) + 1, dtype=object)
-    uniques[:-1] = values  # the last entry, None, stands for null cells
-    codes = array.indices.to_numpy(zero_copy_only=False)
-    if array.null_count:
-        codes = np.where(np.isnan(codes), len(values), codes)
-    return uniques[codes.astype(np.intp)]
+    uniques, codes = _parts(array)
+    if array.null_count:  # the last entry, None, stands for null cells
+        uniques = np.append(uniques, None)
+        codes = np.where(_holds_value(array.indices), codes, len(uniques) - 1)
+    return uniques[codes]
 
 
 def _coded(array):
     """A dictionary array without nulls as :class:`~ddci_cli.io.delimited.Coded`."""
     from ddci_cli.io.delimited import Coded, narrow_codes
 
-    uniques = np.empty(len(array.dictionary), dtype=object)
-    uniques[:] = array.dictionary.to_numpy(zero_copy_only=False)
-    codes = array.indices.to_numpy(zero_copy_only=False)
+    uniques, codes = _parts(array)
     return Coded(codes.astype(narrow_codes(len(uniques))), uniques)
+
+
+def _parts(array) -> tuple[np.ndarray, np.ndarray]:
+    """(the dictionary as an object array, the indices as numpy: null slots hold
+    anything) of a dictionary array, without pandas (pyarrow's ``to_numpy`` of text
+    imports it: 0.3 s)."""
+    uniques = np.empty(len(array.dictionary), dtype=object)
+    uniques[:] = array.dictionary.to_pylist()
+    indices = array.indices
+    width = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}[indices.type.bit_width]
+    return uniques, _values(indices, width).astype(np.intp)
 
 
 def _damaged(path: Path, exc: BaseException) -> InputError:
