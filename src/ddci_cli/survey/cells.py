@@ -249,11 +249,10 @@ def numeric_columns(columns: list[np.ndarray], text_codes: list[set[str]],
     plain = sorted(set(range(len(columns))) - set(block) - set(coded))
     for start in range(0, len(plain), COLUMNS_AT_ONCE):  # numbers (a Parquet survey's)
         group = plain[start:start + COLUMNS_AT_ONCE]
-        found = [numeric_column(columns[i], text_codes[i], numeric_codes[i], valid[i], fmt)
-                 for i in group]
-        for i, (_, cell_issues) in zip(group, found):
+        found = _numbers_into(X, group, [columns[i] for i in group],
+                              [numeric_codes[i] for i in group], [valid[i] for i in group])
+        for i, cell_issues in zip(group, found):
             issues[i] = cell_issues
-        _put_columns(X, group, [values for values, _ in found])
     if block:
         cells = [columns[i] for i in block]
         maps = [answers[i] for i in block] if answers else [{} for _ in block]
@@ -358,25 +357,62 @@ ROWS_AT_ONCE = 1 << 12  # rows of X filled at a time from the codes (they stay i
 COLUMNS_AT_ONCE = 8  # numeric columns converted, then written into X, at a time
 
 
-def _put_columns(X: np.ndarray, into: list[int], values: list[np.ndarray]) -> None:
-    """``X[:, into[k]] = values[k]``, a block of rows at a time: a column written alone
-    into X (rows × indicators) lands in another cache line at every row, and 46 of them
-    at a million rows took 0.6-1.2 s against 0.2 s so."""
-    if not values:
-        return
+def _numbers_into(X: np.ndarray, into: list[int], columns: list[np.ndarray],
+                  numeric_codes: list[set[float]], valid: list) -> list[list[CellIssues]]:
+    """``X[:, into[k]]`` = :func:`numeric_column` of the numeric ``columns[k]``, and its
+    bad cells, a block of rows at a time: the rules (infinite, numeric missing codes,
+    valid range) run on the block on its way into X, so no column is copied whole first,
+    and each write fills whole cache lines (one column written alone into X lands in
+    another line at every row: 46 of them at a million rows took 0.6-1.2 s)."""
+    n, m = X.shape[0], len(columns)
     target = X[:, into[0]:into[-1] + 1] if into == list(range(into[0], into[-1] + 1)) \
         else None
+    low = np.array([-np.inf if v is None else v[0] for v in valid], dtype=float)
+    high = np.array([np.inf if v is None else v[1] for v in valid], dtype=float)
+    codes = [list(c) for c in numeric_codes]
+    found: list[dict[str, list[np.ndarray]]] = [{NON_NUMERIC: [], OUT_OF_RANGE: []}
+                                                for _ in columns]
     step = ROWS_AT_ONCE * 4
-    block = np.empty((min(step, X.shape[0]), len(values)))
-    for start in range(0, X.shape[0], step):
-        stop = min(start + step, X.shape[0])
+    block = np.empty((min(step, n), m))
+    for start in range(0, n, step):
+        stop = min(start + step, n)
         part = block[:stop - start]
-        for k, column in enumerate(values):
+        for k, column in enumerate(columns):
             part[:, k] = column[start:stop]
+        bad = np.isinf(part)
+        _note(found, NON_NUMERIC, bad, start)
+        part[bad] = np.nan
+        for k, these in enumerate(codes):
+            if these:
+                values = part[:, k]
+                values[np.isin(values, these)] = np.nan
+        with np.errstate(invalid="ignore"):
+            outside = (part < low) | (part > high)
+        _note(found, OUT_OF_RANGE, outside, start)
+        part[outside] = np.nan
         if target is not None:
             target[start:stop] = part
         else:
             X[start:stop, into] = part
+    issues: list[list[CellIssues]] = []
+    for column, kinds in zip(columns, found):
+        mine = []
+        for kind, parts in kinds.items():
+            if parts:
+                pos = np.concatenate(parts)
+                values = [str(v) for v in column[pos]] if kind == NON_NUMERIC else \
+                    [column[p] for p in pos]
+                mine.append(CellIssues(kind, pos, values))
+        issues.append(mine)
+    return issues
+
+
+def _note(found: list[dict], kind: str, marks: np.ndarray, start: int) -> None:
+    """Add the rows marked in each column of a block (rows × columns) to ``found``."""
+    if not marks.any():
+        return
+    for k in np.flatnonzero(marks.any(axis=0)):
+        found[k][kind].append(np.flatnonzero(marks[:, k]) + start)
 
 
 def _parse_coded(columns: list[Coded], text_codes: list[set[str]],
