@@ -11,6 +11,7 @@ decimal columns are read as numbers; rows blank in every used column are skipped
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -54,22 +55,31 @@ def read_parquet(path: Path, wanted: dict[str, str] | None) -> dict[str, Any]:
     for j, f in enumerate(table.schema):
         first.setdefault(f.name, j)
     fields = {i: table.column(first[name]) for i, name in readable.items()}
-    keep = _nonblank_rows(list(fields.values()), table.num_rows)
+    count, big = table.num_rows, table.nbytes > 1 << 24
+    del table  # each column's Arrow buffers go once it is converted
+    keep = _nonblank_rows(list(fields.values()), count)
     columns: dict[str, Any] = {}
-    for name, i in chosen.items():
+    uses = Counter(i for i in chosen.values() if i is not None)  # a column may serve twice
+    for k, (name, i) in enumerate(chosen.items()):
         columns[header[i] if i is not None else name] = \
             None if i is None else to_numpy(fields[i], keep)
         if i is not None:
-            fields[i] = None  # its Arrow buffers go once it is converted
-    numbers = np.arange(2, table.num_rows + 2) if keep is None else np.flatnonzero(keep) + 2
-    big = table.nbytes > 1 << 24
-    del table, fields
-    if big:  # pyarrow's allocator would keep the table's memory for reuse that won't come
-        import pyarrow as pa
-
-        pa.default_memory_pool().release_unused()
+            uses[i] -= 1
+            if not uses[i]:
+                del fields[i]
+        if big and k % 8 == 7:  # pyarrow's allocator would keep that memory for reuse
+            _release()          # that will not come: the numpy columns grow meanwhile
+    if big:
+        _release()
+    numbers = np.arange(2, count + 2) if keep is None else np.flatnonzero(keep) + 2
     return dict(columns=columns, header=header, row_numbers=numbers,
                 problems=problems.problems)
+
+
+def _release() -> None:
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def _choose(path: Path, schema, wanted: dict[str, str] | None,
