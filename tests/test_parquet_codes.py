@@ -97,6 +97,9 @@ def chunked(draw, kinds):
         if len(cells) > 2 and draw(st.booleans()):
             array = array.slice(1, len(cells) - 2)
         chunks.append(array)
+    if pa.types.is_string(kind) and draw(st.booleans()):  # as read_dictionary gives it
+        return pa.chunked_array([c.dictionary_encode() for c in chunks],
+                                pa.dictionary(pa.int32(), kind))
     return pa.chunked_array(chunks, kind)
 
 
@@ -128,3 +131,26 @@ def test_blank_rows_are_those_blank_in_every_column(cols):
     expected = [any(holds(c[r].as_py()) for c in cols) for r in range(n)]
     got = parquet._nonblank_rows(cols, n)
     assert (got.tolist() if got is not None else [True] * n) == expected
+
+
+def test_a_dictionary_that_repeats_an_entry_gives_one_code_per_text():
+    """A file's dictionary might repeat a text: each text must still be one code (else
+    one unit or respondent would count as two)."""
+    array = pa.DictionaryArray.from_arrays(pa.array([0, 1, 2, 1, 0], pa.int32()),
+                                           pa.array(["a", "a", "b"]))
+    column = parquet.to_numpy(pa.chunked_array([array]))
+    assert isinstance(column, Coded)
+    assert column.cells().tolist() == ["a", "a", "b", "a", "a"]
+    assert sorted(column.uniques.tolist()) == ["a", "b"]
+
+
+def test_text_read_as_a_dictionary_is_read_as_text(tmp_path):
+    """Text columns come from Parquet as dictionaries; with nulls, as objects (None)."""
+    from ddci_cli.io.parquet import read_parquet
+
+    path = tmp_path / "s.parquet"
+    pq.write_table(pa.table({"u": ["x", None, "y", "x"], "id": ["1", "2", "2", "3"]}), path)
+    columns = read_parquet(path, None)["columns"]
+    assert columns["u"].tolist() == ["x", None, "y", "x"]
+    assert isinstance(columns["id"], Coded)
+    assert columns["id"].cells().tolist() == ["1", "2", "2", "3"]

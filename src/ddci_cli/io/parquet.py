@@ -44,7 +44,15 @@ def read_parquet(path: Path, wanted: dict[str, str] | None) -> dict[str, Any]:
     chosen = _choose(path, schema, wanted, problems)
     readable = {i: header[i] for i in chosen.values() if i is not None}
     check_rows(path, rows, len(readable))
+    import pyarrow as pa
+
+    # text comes as Parquet stores it, a dictionary and codes, rather than a string per
+    # cell encoded again afterwards (500,000 ids: 0.25 s)
+    text = sorted({header[i] for i in readable if pa.types.is_string(schema[i].type) or
+                   pa.types.is_large_string(schema[i].type)})
     try:
+        if text:
+            handle = pq.ParquetFile(path, read_dictionary=text)
         # threads: 0.5 s against 1.1 s for 1M rows × 50 columns
         table = handle.read(columns=sorted(set(readable.values())), use_threads=True)
     except Exception as exc:
@@ -173,8 +181,15 @@ def _holds(chunk) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if pa.types.is_dictionary(chunk.type):
-        chunk = chunk.cast(chunk.type.value_type)
+    if pa.types.is_dictionary(chunk.type):  # each distinct value looked at once
+        indices = chunk.indices
+        width = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}[
+            indices.type.bit_width]
+        entries = _holds(chunk.dictionary)
+        if not entries.size:  # no entry: every cell is null
+            return np.zeros(len(chunk), bool)
+        # (a null's slot may hold any code: clipped, then masked)
+        return _holds_value(chunk) & entries.take(_values(indices, width), mode="clip")
     kind = chunk.type
     valid = _holds_value(chunk)
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
@@ -240,7 +255,15 @@ def to_numpy(col, keep: np.ndarray | None = None):
     if keep is not None:
         col = col.filter(pa.array(keep))
     if pa.types.is_dictionary(col.type):
-        col = col.cast(col.type.value_type)
+        value = col.type.value_type
+        if pa.types.is_string(value) or pa.types.is_large_string(value):
+            # one dictionary for the column, its entries all different (a file's own
+            # dictionary might repeat one: each text must be one code)
+            merged = col.unify_dictionaries().combine_chunks() if col.num_chunks else None
+            if merged is not None and \
+                    pc.count_distinct(merged.dictionary).as_py() == len(merged.dictionary):
+                return _decode(merged) if merged.null_count else _coded(merged)
+        col = col.cast(value)
     kind = col.type
     if pa.types.is_decimal(kind):
         col = col.cast(pa.float64())  # SPEC §2: a decimal column holds numbers
