@@ -44,14 +44,12 @@ def read_parquet(path: Path, wanted: dict[str, str] | None) -> dict[str, Any]:
     chosen = _choose(path, schema, wanted, problems)
     readable = {i: header[i] for i in chosen.values() if i is not None}
     check_rows(path, rows, len(readable))
-    import pyarrow as pa
-
     # text comes as Parquet stores it, a dictionary and codes, rather than a string per
     # cell encoded again afterwards (500,000 ids: 0.25 s)
-    text = sorted({header[i] for i in readable if pa.types.is_string(schema[i].type) or
-                   pa.types.is_large_string(schema[i].type)})
+    text = sorted({header[i] for i in readable if _is_text(schema[i].type)})
     try:
         if text:
+            handle.close()
             handle = pq.ParquetFile(path, read_dictionary=text)
         # threads: 0.5 s against 1.1 s for 1M rows × 50 columns
         table = handle.read(columns=sorted(set(readable.values())), use_threads=True)
@@ -182,24 +180,18 @@ def _holds(chunk) -> np.ndarray:
     import pyarrow.compute as pc
 
     if pa.types.is_dictionary(chunk.type):  # each distinct value looked at once
-        indices = chunk.indices
-        width = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}[
-            indices.type.bit_width]
         entries = _holds(chunk.dictionary)
         if not entries.size:  # no entry: every cell is null
             return np.zeros(len(chunk), bool)
         # (a null's slot may hold any code: clipped, then masked)
-        return _holds_value(chunk) & entries.take(_values(indices, width), mode="clip")
+        return _holds_value(chunk) & entries.take(_values(chunk.indices), mode="clip")
     kind = chunk.type
     valid = _holds_value(chunk)
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        lengths = pc.utf8_length(pc.utf8_trim_whitespace(chunk))
-        width = np.int64 if pa.types.is_large_string(kind) else np.int32
-        return valid & (_values(lengths, width) > 0)
+    if _is_text(kind):
+        return valid & (_values(pc.utf8_length(pc.utf8_trim_whitespace(chunk))) > 0)
     if pa.types.is_floating(kind):
-        width = {16: np.float16, 32: np.float32, 64: np.float64}[kind.bit_width]
         with np.errstate(invalid="ignore"):
-            return valid & ~np.isnan(_values(chunk, width))
+            return valid & ~np.isnan(_values(chunk))
     return valid
 
 
@@ -209,18 +201,13 @@ def _numbers(col) -> np.ndarray:
     ``to_numpy`` of a chunked column imports pandas (0.3 s). The copy is numpy's (its
     fresh memory is faulted in 2 MB pages where the system allows: Arrow's fill_null
     took 18 ms a column of a million)."""
-    import pyarrow as pa
-
-    kind = col.type
-    letter = "f" if pa.types.is_floating(kind) else \
-        "i" if pa.types.is_signed_integer(kind) else "u"
-    source = np.dtype(f"{letter}{kind.bit_width // 8}")
-    target = source if letter == "f" or not col.null_count else np.dtype(np.float64)
+    source = _numpy_type(col.type)
+    target = source if source.kind == "f" or not col.null_count else np.dtype(np.float64)
     out = np.empty(len(col), target)
     start = 0
     for chunk in col.chunks:
         part = out[start:start + len(chunk)]
-        part[:] = _values(chunk, source)
+        part[:] = _values(chunk)
         if chunk.null_count:
             part[np.flatnonzero(~_holds_value(chunk))] = np.nan
         start += len(chunk)
@@ -236,10 +223,26 @@ def _holds_value(chunk) -> np.ndarray:
         chunk.offset:].astype(bool)
 
 
-def _values(array, dtype) -> np.ndarray:
-    """The value buffer of a fixed-width Arrow array as numpy (null slots hold anything)."""
-    return np.frombuffer(array.buffers()[1], dtype, len(array),
-                         array.offset * np.dtype(dtype).itemsize)
+def _values(array) -> np.ndarray:
+    """The value buffer of an integer or floating Arrow array as numpy (null slots hold
+    anything)."""
+    dtype = _numpy_type(array.type)
+    return np.frombuffer(array.buffers()[1], dtype, len(array), array.offset * dtype.itemsize)
+
+
+def _numpy_type(kind) -> np.dtype:
+    """numpy's type for an Arrow integer or floating type."""
+    import pyarrow as pa
+
+    letter = "f" if pa.types.is_floating(kind) else \
+        "i" if pa.types.is_signed_integer(kind) else "u"
+    return np.dtype(f"{letter}{kind.bit_width // 8}")
+
+
+def _is_text(kind) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
 
 
 def to_numpy(col, keep: np.ndarray | None = None):
@@ -256,7 +259,7 @@ def to_numpy(col, keep: np.ndarray | None = None):
         col = col.filter(pa.array(keep))
     if pa.types.is_dictionary(col.type):
         value = col.type.value_type
-        if pa.types.is_string(value) or pa.types.is_large_string(value):
+        if _is_text(value):
             # one dictionary for the column, its entries all different (a file's own
             # dictionary might repeat one: each text must be one code)
             merged = col.unify_dictionaries().combine_chunks() if col.num_chunks else None
@@ -267,7 +270,7 @@ def to_numpy(col, keep: np.ndarray | None = None):
     kind = col.type
     if pa.types.is_decimal(kind):
         col = col.cast(pa.float64())  # SPEC §2: a decimal column holds numbers
-    elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+    elif _is_text(kind):
         encoded = pc.dictionary_encode(col).combine_chunks()
         return _decode(encoded) if encoded.null_count else _coded(encoded)
     kind = col.type
@@ -304,9 +307,7 @@ def _parts(array) -> tuple[np.ndarray, np.ndarray]:
     imports it: 0.3 s)."""
     uniques = np.empty(len(array.dictionary), dtype=object)
     uniques[:] = array.dictionary.to_pylist()
-    indices = array.indices
-    width = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}[indices.type.bit_width]
-    return uniques, _values(indices, width).astype(np.intp)
+    return uniques, _values(array.indices).astype(np.intp)
 
 
 def _damaged(path: Path, exc: BaseException) -> InputError:
