@@ -259,20 +259,14 @@ def to_numpy(col, keep: np.ndarray | None = None):
         col = col.filter(pa.array(keep))
     if pa.types.is_dictionary(col.type):
         value = col.type.value_type
-        if _is_text(value):
-            # one dictionary for the column, its entries all different (a file's own
-            # dictionary might repeat one: each text must be one code)
-            merged = col.unify_dictionaries().combine_chunks() if col.num_chunks else None
-            if merged is not None and \
-                    pc.count_distinct(merged.dictionary).as_py() == len(merged.dictionary):
-                return _decode(merged) if merged.null_count else _coded(merged)
+        if _is_text(value) and col.num_chunks:  # one dictionary for the column
+            return _text(col.unify_dictionaries().combine_chunks())
         col = col.cast(value)
     kind = col.type
     if pa.types.is_decimal(kind):
         col = col.cast(pa.float64())  # SPEC §2: a decimal column holds numbers
     elif _is_text(kind):
-        encoded = pc.dictionary_encode(col).combine_chunks()
-        return _decode(encoded) if encoded.null_count else _coded(encoded)
+        return _text(pc.dictionary_encode(col).combine_chunks())
     kind = col.type
     if pa.types.is_floating(kind) or pa.types.is_integer(kind):
         return _numbers(col)
@@ -280,6 +274,12 @@ def to_numpy(col, keep: np.ndarray | None = None):
         return col.to_numpy(zero_copy_only=False)
     except Exception:  # a type numpy has no equivalent for: plain Python values
         return np.array(col.to_pylist() + [None], dtype=object)[:-1]
+
+
+def _text(array):
+    """A text dictionary array as codes, or as objects when a cell is null."""
+    return _decode(array) if array.null_count or array.dictionary.null_count else \
+        _coded(array)
 
 
 def _decode(array) -> np.ndarray:
@@ -302,12 +302,21 @@ def _coded(array):
 
 
 def _parts(array) -> tuple[np.ndarray, np.ndarray]:
-    """(the dictionary as an object array, the indices as numpy: null slots hold
-    anything) of a dictionary array, without pandas (pyarrow's ``to_numpy`` of text
-    imports it: 0.3 s)."""
-    uniques = np.empty(len(array.dictionary), dtype=object)
-    uniques[:] = array.dictionary.to_pylist()
-    return uniques, _values(array.indices).astype(np.intp)
+    """(the dictionary's entries as an object array, all different, and each cell's
+    entry as numpy: a null's slot holds anything) of a dictionary array, without pandas
+    (pyarrow's ``to_numpy`` of text imports it: 0.3 s). A file's own dictionary might
+    repeat an entry: each text must be one code, else one unit or respondent would
+    count as two."""
+    words = array.dictionary.to_pylist()
+    codes = _values(array.indices).astype(np.intp)
+    if len(set(words)) < len(words):
+        first: dict = {}
+        number = [first.setdefault(word, len(first)) for word in words]
+        codes = np.array(number, np.intp).take(codes, mode="clip")
+        words = list(first)
+    uniques = np.empty(len(words), dtype=object)
+    uniques[:] = words
+    return uniques, codes
 
 
 def _damaged(path: Path, exc: BaseException) -> InputError:
