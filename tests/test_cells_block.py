@@ -77,7 +77,8 @@ def test_block_equals_column_by_column(monkeypatch, columns_at_once, rows_at_onc
                    if rng.random() < (0.6 if columns_at_once else 0.2) else _obj([rng.choice(POOL) for _ in range(n)])
                    for _ in range(m)]
         texts = [{"kb"} | ({"dk"} if rng.random() < 0.5 else set()) for _ in range(m)]
-        numbers = [{99.0} if rng.random() < 0.6 else set() for _ in range(m)]
+        numbers = [rng.choice([{99.0}, {99.0}, {99.0, 7.0}, {0.0, 1.0, 2.0, 5.0, 99.0}, set()])
+                   for _ in range(m)]
         valid = [rng.choice([None, (1, 5)]) for _ in range(m)]
         X, issues = numeric_columns(columns, texts, numbers, valid)
         assert X.shape == (n, m)
