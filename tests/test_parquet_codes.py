@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_csv_codes import ANSWERS, CELLS, CODES_SETTINGS, HEADER, METHOD, METHODS, outcome, \
@@ -35,10 +36,22 @@ def tables(draw):
     return pa.table(data), draw(st.integers(0, len(METHODS) - 1))
 
 
-@settings(max_examples=150, **CODES_SETTINGS)
+@settings(max_examples=60, **CODES_SETTINGS)
 @given(drawn=tables(), lenient=st.booleans())
 def test_codes_give_the_survey_the_objects_give(tmp_path_factory, monkeypatch, drawn,
                                                 lenient):
+    same_survey(tmp_path_factory, monkeypatch, drawn, lenient)
+
+
+@pytest.mark.slow
+@settings(max_examples=400, **CODES_SETTINGS)
+@given(drawn=tables(), lenient=st.booleans())
+def test_codes_give_the_survey_the_objects_give_many(tmp_path_factory, monkeypatch, drawn,
+                                                     lenient):
+    same_survey(tmp_path_factory, monkeypatch, drawn, lenient)
+
+
+def same_survey(tmp_path_factory, monkeypatch, drawn, lenient) -> None:
     table, which = drawn
     path = tmp_path_factory.mktemp("pq") / "s.parquet"
     pq.write_table(table, path)
@@ -103,7 +116,7 @@ def chunked(draw, kinds):
     return pa.chunked_array(chunks, kind)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(col=chunked(NUMERIC_TYPES))
 def test_numbers_are_what_to_numpy_gives(col):
     """Numbers are read from Arrow's buffers (no pandas): the array pyarrow's own
@@ -113,7 +126,7 @@ def test_numbers_are_what_to_numpy_gives(col):
     assert np.array_equal(got, expected, equal_nan=got.dtype.kind == "f")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(cols=st.lists(chunked(NUMERIC_TYPES + [pa.string()]), min_size=1, max_size=3))
 def test_blank_rows_are_those_blank_in_every_column(cols):
     """A row is kept when any column holds something: not null, not NaN, not blank text
