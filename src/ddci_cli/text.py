@@ -183,8 +183,7 @@ def factorize_codes(codes, uniques, use_na_sentinel: bool = True, distinct: bool
     else:
         merged, values = factorize(uniques, use_na_sentinel)  # equal values: one code
     n = len(codes)
-    first = np.full(len(uniques), n, np.intp)
-    np.minimum.at(first, codes, np.arange(n))  # the first cell of each entry
+    first = first_cells(codes, len(uniques))
     at = np.full(len(values) + 1, n, np.intp)  # first cell of each value (+ the nulls)
     np.minimum.at(at, merged, first)
     opens = np.zeros(n, bool)  # the cells where a value first appears, in their order
@@ -193,6 +192,17 @@ def factorize_codes(codes, uniques, use_na_sentinel: bool = True, distinct: bool
     rank = np.full(len(values) + 1, -1, np.intp)  # index -1: the nulls
     rank[order] = np.arange(len(order))
     return rank[merged][codes], values[order]
+
+
+def first_cells(codes, count: int):
+    """The position of the first cell of each of ``count`` values in ``codes`` (integers
+    below ``count``), ``len(codes)`` for a value no cell has."""
+    import numpy as np
+
+    n = len(codes)
+    first = np.full(count, n, np.intp)
+    np.minimum.at(first, codes, np.arange(n))
+    return first
 
 
 def _is_null(value) -> bool:

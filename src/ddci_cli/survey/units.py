@@ -9,7 +9,7 @@ import numpy as np
 
 from ddci_cli.errors import ProblemReport
 from ddci_cli.method.model import DEFAULT_BLOCK, Method
-from ddci_cli.text import display_text, factorize, keys_of, match_key
+from ddci_cli.text import display_text, factorize, first_cells, keys_of, match_key
 
 
 @dataclass
@@ -86,15 +86,6 @@ def _coded(table, name):
     return columns.coded(name) if name and isinstance(columns, Columns) else None
 
 
-def _first_seen(codes: np.ndarray, n_values: int) -> np.ndarray:
-    """The position of the first cell of each of ``n_values`` values in ``codes``
-    (``len(codes)`` for a value no cell has)."""
-    n = len(codes)
-    first = np.full(n_values, n, np.intp)
-    np.minimum.at(first, codes, np.arange(n))
-    return first
-
-
 def _in_order(first: np.ndarray, n: int) -> list[int]:
     """The values that some of the ``n`` cells have, in the order of their first cells."""
     order = np.argsort(first, kind="stable")
@@ -146,7 +137,7 @@ def _names_coded(table, method: Method, coded, report: ProblemReport):
     naming = _Naming(table, method, report)
     codes, texts = coded.codes, coded.uniques.tolist()
     n = len(codes)
-    first = _first_seen(codes, len(texts))
+    first = first_cells(codes, len(texts))
     firsts: list[int] = []
     unit_of_key: dict[str, int] = {}
     unit_of_code = np.full(len(texts), -1, np.int64)
@@ -339,7 +330,6 @@ def _blocks_seen(table, method: Method, n_units: int, unit_of_row, report: Probl
     cells = table.columns.get(method.block_column) if method.block_column else None
     if cells is None:
         return seen, reported, blank, None, None
-    rows = table.row_numbers
     lookup = _block_lookup(method)
     codes, uniques = factorize(keys_of(cells))
     ids = [lookup.get(u) for u in uniques]
@@ -349,12 +339,7 @@ def _blocks_seen(table, method: Method, n_units: int, unit_of_row, report: Probl
     for k, key in enumerate(uniques):
         if key and ids[k] is None:
             pos = int(firsts[k])
-            report.error("unknown_block", f"row {rows[pos]}, column '{method.block_column}'"
-                         f": block {cells[pos]!r} is not a block of the method "
-                         f"({counts[k]} row{'s' * (counts[k] != 1)}); use one of: "
-                         f"{', '.join(b.label for b in method.blocks)}",
-                         row=int(rows[pos]), column=method.block_column, value=cells[pos],
-                         file=table.path, sheet=table.sheet)
+            _unknown_block(table, method, pos, cells[pos], counts[k], report)
     firsts_of_pairs = np.flatnonzero(first_pairs(unit_of_row, codes))
     for u, b in zip(unit_of_row[firsts_of_pairs].tolist(), codes[firsts_of_pairs].tolist()):
         if u >= 0 and ids[b]:
@@ -380,12 +365,11 @@ def _blocks_seen_coded(table, method: Method, n_units: int, by_code, coded,
     seen: list[set[str]] = [set() for _ in range(n_units)]
     reported: set[int] = set()
     blank: dict[int, tuple[int, int]] = {}
-    rows = table.row_numbers
     lookup = _block_lookup(method)
     unit_codes, unit_of_code = by_code
     codes, texts = coded.codes, coded.uniques.tolist()
     n, width = len(codes), len(texts)
-    first = _first_seen(codes, width)
+    first = first_cells(codes, width)
     count = np.bincount(codes, minlength=width).tolist()
     keys = [match_key(t) for t in texts]
     key_first: dict[str, int] = {}  # key → the code of its first cell
@@ -395,13 +379,7 @@ def _blocks_seen_coded(table, method: Method, n_units: int, by_code, coded,
         key_count[keys[c]] = key_count.get(keys[c], 0) + count[c]
     for key, c in key_first.items():
         if key and lookup.get(key) is None:
-            pos, k = int(first[c]), key_count[key]
-            report.error("unknown_block", f"row {rows[pos]}, column '{method.block_column}'"
-                         f": block {texts[c]!r} is not a block of the method "
-                         f"({k} row{'s' * (k != 1)}); use one of: "
-                         f"{', '.join(b.label for b in method.blocks)}",
-                         row=int(rows[pos]), column=method.block_column, value=texts[c],
-                         file=table.path, sheet=table.sheet)
+            _unknown_block(table, method, int(first[c]), texts[c], key_count[key], report)
     ids = [lookup.get(k) for k in keys]
     pair = unit_codes.astype(np.intp) * width + codes  # (unit code, block code)
     if len(unit_of_code) * width <= max(n, 1 << 16):  # one counter per possible pair
@@ -433,6 +411,19 @@ def _blocks_seen_coded(table, method: Method, n_units: int, by_code, coded,
             pos, total = blank.get(u, (n, 0))
             blank[u] = (min(pos, at_of[p]), total + k)
     return seen, reported, blank, codes, ids
+
+
+def _unknown_block(table, method: Method, pos: int, value, count: int,
+                   report: ProblemReport) -> None:
+    """Error ``unknown_block``: a block text (first at ``pos``, in ``count`` rows) that is
+    no block of the method."""
+    rows = table.row_numbers
+    report.error("unknown_block", f"row {rows[pos]}, column '{method.block_column}': block "
+                 f"{value!r} is not a block of the method ({count} "
+                 f"row{'s' * (count != 1)}); use one of: "
+                 f"{', '.join(b.label for b in method.blocks)}",
+                 row=int(rows[pos]), column=method.block_column, value=value,
+                 file=table.path, sheet=table.sheet)
 
 
 def _blank_block(name: str, block: str, blank: tuple[int, int], method: Method, table,
