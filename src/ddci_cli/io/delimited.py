@@ -45,8 +45,9 @@ BLOCK = 1 << 24  # this many (a block per 16 MB: a file below it is one chunk)
 
 @dataclass
 class Coded:
-    """One column of a delimited file as codes: cell ``i`` is ``uniques[codes[i]]``, each
-    entry of ``uniques`` a ``str``, all different. The codes are as narrow as the count of
+    """One column of a delimited file (or a Parquet text column without nulls) as codes:
+    cell ``i`` is ``uniques[codes[i]]``, each entry of ``uniques`` a ``str``, all
+    different. The codes are as narrow as the count of
     distinct values allows (a Likert column: one byte a cell)."""
 
     codes: np.ndarray

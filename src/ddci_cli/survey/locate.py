@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ddci_cli.errors import InputError, ProblemReport
-from ddci_cli.io.delimited import Coded
+from ddci_cli.io.delimited import Coded, grid_of
 from ddci_cli.io.read import SPREADSHEET, Grid, open_book, pick_sheet, read_grid
 from ddci_cli.text import display_text, factorize, match_key
 from ddci_cli.survey.frame import frame_grid, is_frame
@@ -34,9 +34,10 @@ IDENTITY_KEYS = ("input.unit_column", "input.block_column")  # merged cells fill
 
 
 class Columns(MutableMapping):
-    """Column name → array. A column of a delimited file is held as its codes
-    (:class:`~ddci_cli.io.delimited.Coded`, :meth:`coded`) and becomes an object array
-    only when it is asked for: the answer columns are cleaned from the codes."""
+    """Column name → array. A column of a delimited file (or a Parquet text column without
+    nulls) is held as its codes (:class:`~ddci_cli.io.delimited.Coded`, :meth:`coded`)
+    and becomes an object array only when it is asked for: the survey is cleaned from
+    the codes."""
 
     def __init__(self, columns: dict):
         self._columns = dict(columns)
@@ -90,8 +91,9 @@ def cell_of(column, pos: int):
 @dataclass
 class Table:
     """The used columns of a survey: ``columns[name]`` is an array aligned with
-    ``row_numbers`` (1-based spreadsheet rows); blank rows are already dropped. Columns of
-    a delimited file are :class:`Columns` held as codes (:func:`column_of`)."""
+    ``row_numbers`` (1-based spreadsheet rows); blank rows are already dropped. Columns
+    held as codes (a delimited file's, a Parquet file's text) are in :class:`Columns`
+    (:func:`column_of`)."""
 
     path: str
     sheet: str | None
@@ -156,10 +158,7 @@ def _coded_table(grid: Grid, wanted: dict[str, str], unit_column: str,
 
 def _head(grid: Grid, rows: int) -> np.ndarray:
     """The first ``rows`` rows of a grid held as codes, as an object array."""
-    out = np.empty((rows, len(grid.coded)), dtype=object)
-    for j, c in enumerate(grid.coded):
-        out[:, j] = c.uniques[c.codes[:rows]]
-    return out
+    return grid_of([Coded(c.codes[:rows], c.uniques) for c in grid.coded], rows)
 
 
 def _pick_grid(path: Path, wanted, unit_column, sheet, header_row, encoding, delimiter):
@@ -392,10 +391,14 @@ def _cut(grid: Grid, header_row, data: list, n: int, h: int, wanted: dict[str, s
     if len(rows) < n:  # copying the columns costs a cache miss per cell: only if needed
         columns = {k: v.take(rows) if isinstance(v, Coded) else v[rows]
                    for k, v in columns.items()}
-    if any(isinstance(v, Coded) for v in columns.values()):
-        columns = Columns(columns)
-    return Table(grid.path, grid.sheet, h + 1, grid.encoding, columns, rows + h + 2,
+    return Table(grid.path, grid.sheet, h + 1, grid.encoding, _held(columns), rows + h + 2,
                  int(len(rows)))
+
+
+def _held(columns: dict):
+    """The table's columns: :class:`Columns` when some are held as codes."""
+    return Columns(columns) if any(isinstance(v, Coded) for v in columns.values()) \
+        else columns
 
 
 def _by_prefix(name: str, keypath: str, ordered: list[str], positions: dict[str, list[int]],
@@ -559,8 +562,7 @@ def _parquet_table(grid: Grid, wanted: dict[str, str], report: ProblemReport) ->
         else:
             value = grid.columns[source]
             columns[name] = value if isinstance(value, Coded) else np.asarray(value)
-    if any(isinstance(v, Coded) for v in columns.values()):  # text held as codes
-        columns = Columns(columns)
+    columns = _held(columns)
     if grid.row_numbers is not None:  # rows blank in every used column are already dropped
         rows = np.asarray(grid.row_numbers)
         return Table(grid.path, None, 1, None, columns, rows, len(rows))

@@ -79,7 +79,8 @@ def find_units(table, method: Method, report: ProblemReport) -> Units:
 
 def _coded(table, name):
     """Column ``name`` as :class:`~ddci_cli.io.delimited.Coded` when ``table`` holds it
-    so (a delimited file), else None (an object array: a workbook, parquet, a frame)."""
+    so (a delimited file, Parquet text without nulls), else None (an array: a workbook,
+    other Parquet columns, a frame)."""
     from ddci_cli.survey.locate import Columns
 
     columns = table.columns
