@@ -22,8 +22,8 @@ import threading
 from collections.abc import Callable  # not typing: 10 ms to import, before the read starts
 
 MAX_BYTES = 8 * 1024**2
-_STARTED: dict[tuple, "_Job"] = {}
-_DIGESTS: dict[tuple, "_Job"] = {}
+_STARTED: dict[tuple, "Job"] = {}
+_DIGESTS: dict[tuple, "Job"] = {}
 HASH_THREAD_FROM = 1 << 20  # bytes from which a file's content is hashed on a thread
 
 
@@ -41,7 +41,7 @@ def _key(path: str | os.PathLike, st: os.stat_result) -> tuple:
 
 
 def start(path: str | os.PathLike,
-          job: Callable[[Callable[[], None]], object]) -> "_Job | None":
+          job: Callable[[Callable[[], None]], object]) -> "Job | None":
     """Run ``job(opened)`` on a thread for the regular file ``path`` (up to MAX_BYTES);
     the job calls ``opened()`` when the part that needs the GIL is done (the thread's
     ``opened`` event, set at the end in any case). None if not started."""
@@ -52,7 +52,7 @@ def start(path: str | os.PathLike,
     key = _key(path, st)
     if key in _STARTED or not stat.S_ISREG(st.st_mode) or st.st_size > MAX_BYTES:
         return None
-    _STARTED[key] = _Job(job)
+    _STARTED[key] = Job(job)
     return _STARTED[key]
 
 
@@ -76,9 +76,9 @@ def digest_later(key: tuple | None, raw: bytes) -> None:
 
     if len(raw) < HASH_THREAD_FROM:
         done = hashlib.sha256(raw).hexdigest()
-        _DIGESTS[key] = _Job(lambda opened: done, thread=False)
+        _DIGESTS[key] = Job(lambda opened: done, thread=False)
     else:
-        _DIGESTS[key] = _Job(lambda opened: hashlib.sha256(raw).hexdigest())
+        _DIGESTS[key] = Job(lambda opened: hashlib.sha256(raw).hexdigest())
 
 
 def digest(path: str | os.PathLike) -> str | None:
@@ -88,14 +88,20 @@ def digest(path: str | os.PathLike) -> str | None:
     return None if job is None else job.result()
 
 
-class _Job:
-    def __init__(self, job: Callable[[Callable[[], None]], object], thread: bool = True):
+class Job:
+    """``job(opened)`` run on a thread (or here and now, not ``thread``); :meth:`result`
+    waits for it and returns what it returned, or raises what it raised. A daemon thread
+    is not waited for at exit."""
+
+    def __init__(self, job: Callable[[Callable[[], None]], object], thread: bool = True,
+                 name: str = "ddci-ahead", daemon: bool = False):
         self._value: object = None
         self._error: BaseException | None = None
         self.opened = threading.Event()
         self._thread: threading.Thread | None = None
         if thread:
-            self._thread = threading.Thread(target=self._run, args=(job,), name="ddci-ahead")
+            self._thread = threading.Thread(target=self._run, args=(job,), name=name,
+                                            daemon=daemon)
             self._thread.start()
         else:  # done here and now
             self._run(job)

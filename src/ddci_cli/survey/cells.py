@@ -424,7 +424,7 @@ def _note(found: list[dict], kind: str, marks: np.ndarray, start: int) -> None:
 def _parse_coded(columns: list[Coded], text_codes: list[set[str]],
                  numeric_codes: list[set[float]], valid: list, fmt: NumberFormat,
                  labels: Labels, X: np.ndarray, into: list[int]) -> list[list[CellIssues]]:
-    """Columns kept as codes (a delimited file): each distinct value of a column is read
+    """Columns kept as codes (a CSV's, Parquet text): each distinct value of a column is read
     by that column's rules (text missing codes, answer labels, number, numeric missing
     codes, valid range) and ``X[:, into[j]]`` taken from the results by the codes: the
     same values and bad cells as :func:`_parse_block` and :func:`_finish_block` give

@@ -17,6 +17,7 @@ from ddci_cli.text import (display_text, display_texts, factorize, factorize_cod
                            keys_of, match_key)
 from ddci_cli.survey.units import first_pairs, resolve_units
 from ddci_cli.survey.answers import answer_map, answer_texts
+from ddci_cli.io.ahead import Job
 from ddci_cli.io.delimited import Coded
 from ddci_cli.survey.locate import Columns, cell_of, column_of
 
@@ -69,7 +70,7 @@ def clean_table(table, method: Method, report: ProblemReport, *,
     """Convert every used column; every bad cell becomes a problem in ``report``."""
     place = dict(file=table.path, sheet=table.sheet)
     rows = table.row_numbers
-    ahead = _Converting.start(table, method)
+    ahead = _converting(table, method)
     units, blocks, unit_of_row = resolve_units(table, method, report)
     weights = _weights(table, method, report, place)
     respondents = _respondents(table, method, unit_of_row, report, place)
@@ -81,42 +82,18 @@ def clean_table(table, method: Method, report: ProblemReport, *,
 AHEAD_FROM = 1 << 24  # cells of X from which the answers are converted on a second thread
 
 
-class _Converting:
+def _converting(table, method: Method) -> Job | None:
     """The answers of a big survey read from codes (every indicator column there),
     converted on a second thread while the units, weights and respondents are read. X is
     1M rows × 46 answers = 368 MB: the kernel's page faults for its fresh memory (0.3-0.7
     s) and the ``take`` that fills it (0.3 s) run beside that Python work; numpy lets go
     of the GIL while it takes. The problems are reported afterwards, in the same order."""
-
-    def __init__(self, table, method: Method):
-        import threading
-
-        self.result: tuple | None = None
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(table, method),
-                                       name="ddci-answers", daemon=True)
-        self.thread.start()
-
-    @classmethod
-    def start(cls, table, method: Method) -> "_Converting | None":
-        n, m = len(table.row_numbers), len(method.indicators)
-        columns = table.columns
-        if n * m < AHEAD_FROM or not isinstance(columns, Columns) or \
-                not all(columns.coded(ind.column) is not None for ind in method.indicators):
-            return None
-        return cls(table, method)
-
-    def _run(self, table, method: Method) -> None:
-        try:
-            self.result = _convert(table, method)
-        except BaseException as exc:  # raised again by take(), in the reading thread
-            self.error = exc
-
-    def take(self) -> tuple:
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.result
+    n, m = len(table.row_numbers), len(method.indicators)
+    columns = table.columns
+    if n * m < AHEAD_FROM or not isinstance(columns, Columns) or \
+            not all(columns.coded(ind.column) is not None for ind in method.indicators):
+        return None
+    return Job(lambda opened: _convert(table, method), name="ddci-answers", daemon=True)
 
 
 def _convert(table, method: Method) -> tuple[list, np.ndarray | None, list | None]:
@@ -139,11 +116,12 @@ def _convert(table, method: Method) -> tuple[list, np.ndarray | None, list | Non
 
 
 def _answers(table, method: Method, report: ProblemReport, place: dict,
-             lenient: bool, ahead: _Converting | None = None) -> np.ndarray:
+             lenient: bool, ahead: Job | None = None) -> np.ndarray:
     """X (rows × indicators, NaN missing), converted here or by ``ahead``; bad cells go
     to ``report`` in indicator order."""
     rows = table.row_numbers
-    present, values, issues = ahead.take() if ahead is not None else _convert(table, method)
+    present, values, issues = ahead.result() if ahead is not None else \
+        _convert(table, method)
     if not present:
         return np.full((len(rows), len(method.indicators)), np.nan)
     if len(present) == len(method.indicators):
