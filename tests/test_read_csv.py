@@ -8,6 +8,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -77,12 +78,9 @@ def test_records_are_those_of_the_csv_module_whatever_the_head(tmp_path_factory,
     path.write_bytes(text.encode("utf-8"))
     if not text.strip():
         return
-    saved = delimited.HEAD_RECORDS, read.HEAD_CHARS
-    delimited.HEAD_RECORDS, read.HEAD_CHARS = head_records, head_chars
-    try:
+    with patch.object(delimited, "HEAD_RECORDS", head_records), \
+            patch.object(read, "HEAD_CHARS", head_chars):
         grid = read_grid(path, delimiter=",")
-    finally:
-        delimited.HEAD_RECORDS, read.HEAD_CHARS = saved
     assert normalised(records(grid)) == normalised(as_csv_module(text, ","))
 
 
@@ -193,12 +191,9 @@ def test_quoted_first_records_then_plain_ones(tmp_path_factory, quoted, plain, h
         calls.append(quoted)
         return real(data, delimiter, width, quoted)
 
-    saved = delimited.HEAD_RECORDS, delimited._arrow_read
-    delimited.HEAD_RECORDS, delimited._arrow_read = head_records, spy
-    try:
+    with patch.object(delimited, "HEAD_RECORDS", head_records), \
+            patch.object(delimited, "_arrow_read", spy):
         grid = read_grid(path, delimiter=",")
-    finally:
-        delimited.HEAD_RECORDS, delimited._arrow_read = saved
     assert normalised(records(grid)) == normalised(as_csv_module(text, ","))
     if calls and '"' not in text[first:] and len(quoted) <= head_records:
         assert calls == [False]
