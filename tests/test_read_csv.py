@@ -187,9 +187,9 @@ def test_quoted_first_records_then_plain_ones(tmp_path_factory, quoted, plain, h
     calls = []
     real = delimited._arrow_read
 
-    def spy(data, delimiter, width, quoted=True):
+    def spy(data, delimiter, width, quoted=True, plain=frozenset()):
         calls.append(quoted)
-        return real(data, delimiter, width, quoted)
+        return real(data, delimiter, width, quoted, plain)
 
     with patch.object(delimited, "HEAD_RECORDS", head_records), \
             patch.object(delimited, "_arrow_read", spy):
