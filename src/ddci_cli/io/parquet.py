@@ -177,7 +177,6 @@ def _nonblank_rows(columns: list, n: int) -> np.ndarray | None:
 def _holds(chunk) -> np.ndarray:
     """Whether each cell of one Arrow array holds something."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     if pa.types.is_dictionary(chunk.type):  # each distinct value looked at once
         entries = _holds(chunk.dictionary)
@@ -187,8 +186,10 @@ def _holds(chunk) -> np.ndarray:
         return _holds_value(chunk) & entries.take(_values(chunk.indices), mode="clip")
     kind = chunk.type
     valid = _holds_value(chunk)
-    if _is_text(kind):
-        return valid & (_values(pc.utf8_length(pc.utf8_trim_whitespace(chunk))) > 0)
+    if _is_text(kind):  # blank as the other formats say it (str.strip, not Arrow's trim,
+        # whose module takes 0.1 s to import); a dictionary's entries are few
+        return valid & np.fromiter((bool(t and t.strip()) for t in chunk.to_pylist()),
+                                   bool, len(chunk))
     if pa.types.is_floating(kind):
         with np.errstate(invalid="ignore"):
             return valid & ~np.isnan(_values(chunk))
@@ -253,7 +254,6 @@ def to_numpy(col, keep: np.ndarray | None = None):
     reads each distinct value once; 500,000 respondent ids took 0.67 s as objects).
     ``keep``: the rows to return."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     if keep is not None:
         col = col.filter(pa.array(keep))
@@ -266,6 +266,8 @@ def to_numpy(col, keep: np.ndarray | None = None):
     if pa.types.is_decimal(kind):
         col = col.cast(pa.float64())  # SPEC §2: a decimal column holds numbers
     elif _is_text(kind):
+        import pyarrow.compute as pc
+
         return _text(pc.dictionary_encode(col).combine_chunks())
     kind = col.type
     if pa.types.is_floating(kind) or pa.types.is_integer(kind):
