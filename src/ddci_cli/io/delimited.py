@@ -45,7 +45,7 @@ import numpy as np
 
 HEAD_RECORDS = 1000  # records split by the csv module to learn the widths (header and titles)
 THREADS_FROM = 1 << 24  # bytes from which pyarrow parses on two threads ...
-THREAD_BLOCK = 1 << 22  # ... in blocks of this many bytes; else in blocks of
+THREAD_BLOCK = 1 << 20  # ... in blocks of this many bytes; else in blocks of
 BLOCK = 1 << 24  # this many (a block per 16 MB: a file below it is one chunk)
 
 
@@ -374,9 +374,10 @@ def _arrow_read(data, delimiter: str, width: int, quoted: bool = True,
     text = pa.string()
     # threads only pay for more than 16 MB; a small file is read on this thread in one
     # block (pyarrow's pool calling the Python row handler has aborted a process at exit).
-    # Threads get 4 MB blocks: they share the work evenly, the dictionaries of a block
-    # stay in cache (all 50 columns encoded: 1.4 s against 1.7 s with 16 MB blocks), and
-    # the plain columns are coded a block at a time with 30 blocks, not 118 (1 MB)
+    # Threads get 1 MB blocks: they share the work evenly and each block's dictionaries
+    # stay in cache (all 50 columns encoded: 1.4 s against 1.7 s with 16 MB blocks). With
+    # the answers parsed as plain text, 4 MB blocks took the same time (2.51 against
+    # 2.55 s, medians of 7) but pyarrow's allocator then kept what the parse freed
     for threads in ((True, False) if len(data) > THREADS_FROM else (False,)):
         odd: dict[int, list[str]] = {}
         unknown = []
