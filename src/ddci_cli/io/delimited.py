@@ -47,6 +47,7 @@ HEAD_RECORDS = 1000  # records split by the csv module to learn the widths (head
 THREADS_FROM = 1 << 24  # bytes from which pyarrow parses on two threads ...
 THREAD_BLOCK = 1 << 20  # ... in blocks of this many bytes; else in blocks of
 BLOCK = 1 << 24  # this many (a block per 16 MB: a file below it is one chunk)
+RELEASE_EVERY = 8  # columns coded between two returns of pyarrow's freed memory
 
 
 @dataclass
@@ -130,12 +131,19 @@ class Records:
         if self.size > THREADS_FROM:  # pyarrow unifies a column's dictionaries without the GIL
             from concurrent.futures import ThreadPoolExecutor
 
-            with ThreadPoolExecutor(2) as pool:
-                columns = list(pool.map(code, range(len(jobs))))
             import pyarrow as pa
 
+            def coded_and_freed(j: int) -> Coded:
+                column = code(j)
+                if j % RELEASE_EVERY == RELEASE_EVERY - 1:
+                    pa.default_memory_pool().release_unused()
+                return column
+
+            with ThreadPoolExecutor(2) as pool:
+                columns = list(pool.map(coded_and_freed, range(len(jobs))))
             # pyarrow's allocator keeps what the parse freed (hundreds of MB at a million
-            # rows) for reuse that will not come: it goes back to the system before X
+            # rows) for reuse that will not come: it goes back to the system as the
+            # columns are coded, and before X
             pa.default_memory_pool().release_unused()
         else:
             columns = [code(j) for j in range(len(jobs))]
@@ -250,8 +258,12 @@ def _placed(found: np.ndarray, words: list[str], skip: int, where, total: int,
         if text not in index:
             index[text] = len(words)
             words.append(text)
-    codes = np.empty(total, narrow_codes(len(words)))
-    codes[slice(skip, skip + len(found)) if where is None else where] = found
+    dtype = narrow_codes(len(words))
+    if len(found) == total and found.dtype == dtype:
+        codes = found  # every record is pyarrow's: the codes as they are
+    else:
+        codes = np.empty(total, dtype)
+        codes[slice(skip, skip + len(found)) if where is None else where] = found
     for i, text in explicit.items():
         codes[i] = index[text]
     uniques = np.empty(len(words), dtype=object)
@@ -306,8 +318,10 @@ def _short_codes(column) -> tuple[np.ndarray, list[str]]:
     words = [word_of[c] if c >= BLANK else chr(c) for c in order]
     renumber = np.zeros(BLANK + 1 + len(longer), narrow_codes(len(order)))
     renumber[order] = np.arange(len(order))
-    out = np.empty(len(codes), renumber.dtype)
-    np.take(renumber, codes, out=out, mode="clip")  # "clip": the codes are valid
+    # in place when the type stays (a fresh array a column left 30 MB of holes in the
+    # heap at a million rows); "clip": the codes are valid
+    out = codes if codes.dtype == renumber.dtype else np.empty(len(codes), renumber.dtype)
+    np.take(renumber, codes, out=out, mode="clip")
     return out, words
 
 
