@@ -370,6 +370,10 @@ def _numbers_into(X: np.ndarray, into: list[int], columns: list[np.ndarray],
     low = np.array([-np.inf if v is None else v[0] for v in valid], dtype=float)
     high = np.array([np.inf if v is None else v[1] for v in valid], dtype=float)
     codes = [list(c) for c in numeric_codes]
+    # the codes a valid answer may equal: the only ones to look for in a block whose
+    # cells are all blank or inside the range
+    inner = [[c for c in these if lo <= c <= hi] for these, lo, hi in zip(codes, low, high)]
+    floor, ceiling = (low.max(), high.min()) if m else (0.0, 0.0)
     found: list[dict[str, list[np.ndarray]]] = [{NON_NUMERIC: [], OUT_OF_RANGE: []}
                                                 for _ in columns]
     step = ROWS_AT_ONCE * 4
@@ -379,23 +383,24 @@ def _numbers_into(X: np.ndarray, into: list[int], columns: list[np.ndarray],
         part = block[:stop - start]
         for k, column in enumerate(columns):
             part[:, k] = column[start:stop]
-        bad = np.isinf(part)
-        _note(found, NON_NUMERIC, bad, start)
-        part[bad] = np.nan
-        for k, these in enumerate(codes):
-            if these:
-                values = part[:, k]
-                if len(these) <= 4:  # compared one by one: np.isin takes 10× as long
-                    hit = values == these[0]
-                    for code in these[1:]:
-                        hit |= values == code
-                else:
-                    hit = np.isin(values, these)
-                values[hit] = np.nan
-        with np.errstate(invalid="ignore"):
-            outside = (part < low) | (part > high)
-        _note(found, OUT_OF_RANGE, outside, start)
-        part[outside] = np.nan
+        # the block's least and greatest number (blanks left out): when both are finite
+        # and inside every column's range, no cell is infinite, a code outside its range
+        # or outside it, and the block skips those passes. (Over the whole block: a
+        # column at a time, along rows 8 wide, took 25 times as long)
+        flat = part.reshape(-1)
+        least, most = np.fmin.reduce(flat), np.fmax.reduce(flat)
+        if not (floor <= least and most <= ceiling and np.isfinite(least)
+                and np.isfinite(most)):
+            bad = np.isinf(part)
+            _note(found, NON_NUMERIC, bad, start)
+            part[bad] = np.nan
+            _blank_codes(part, codes)
+            with np.errstate(invalid="ignore"):
+                outside = (part < low) | (part > high)
+            _note(found, OUT_OF_RANGE, outside, start)
+            part[outside] = np.nan
+        else:
+            _blank_codes(part, inner)
         if target is not None:
             target[start:stop] = part
         else:
@@ -411,6 +416,21 @@ def _numbers_into(X: np.ndarray, into: list[int], columns: list[np.ndarray],
                 mine.append(CellIssues(kind, pos, values))
         issues.append(mine)
     return issues
+
+
+def _blank_codes(part: np.ndarray, codes: list[list[float]]) -> None:
+    """Cells of a block (rows × columns) equal to one of their column's numeric missing
+    ``codes`` become NaN."""
+    for k, these in enumerate(codes):
+        if these:
+            values = part[:, k]
+            if len(these) <= 4:  # compared one by one: np.isin takes 10× as long
+                hit = values == these[0]
+                for code in these[1:]:
+                    hit |= values == code
+            else:
+                hit = np.isin(values, these)
+            values[hit] = np.nan
 
 
 def _note(found: list[dict], kind: str, marks: np.ndarray, start: int) -> None:
