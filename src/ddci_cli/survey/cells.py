@@ -384,9 +384,10 @@ def _numbers_into(X: np.ndarray, into: list[int], columns: list[np.ndarray],
         for k, column in enumerate(columns):
             part[:, k] = column[start:stop]
         # the block's least and greatest number (blanks left out): when both are finite
-        # and inside every column's range, no cell is infinite, a code outside its range
-        # or outside it, and the block skips those passes. (Over the whole block: a
-        # column at a time, along rows 8 wide, took 25 times as long)
+        # and inside every column's range, no cell is infinite, out of its range or a
+        # missing code outside that range, and the block skips those passes. (Taken
+        # over the whole block: taken per column, along rows eight wide, took 25 times
+        # as long)
         flat = part.reshape(-1)
         least, most = np.fmin.reduce(flat), np.fmax.reduce(flat)
         if not (floor <= least and most <= ceiling and np.isfinite(least)
