@@ -226,12 +226,7 @@ def _coded(column, skip: int, where, total: int, explicit: dict[int, str]) -> Co
             column = column.unify_dictionaries()
         chunks = column.chunks
         words = chunks[0].dictionary.to_pylist()
-    if explicit:
-        index = dict(zip(words, range(len(words))))
-        for text in explicit.values():
-            if text not in index:
-                index[text] = len(words)
-                words.append(text)
+    index = _explicit_words(words, explicit)
     dtype = narrow_codes(len(words))
     codes = np.zeros(total, dtype) if column is None else np.empty(total, dtype)
     start = 0
@@ -242,6 +237,25 @@ def _coded(column, skip: int, where, total: int, explicit: dict[int, str]) -> Co
             where[start:start + len(found)]
         codes[to] = found
         start += len(found)
+    return _with_explicit(codes, words, explicit, index)
+
+
+def _explicit_words(words: list[str], explicit: dict[int, str]) -> dict[str, int]:
+    """Append to ``words`` the texts of the records split by the csv module that it
+    lacks; text → code (empty when there are no such records)."""
+    if not explicit:
+        return {}
+    index = dict(zip(words, range(len(words))))
+    for text in explicit.values():
+        if text not in index:
+            index[text] = len(words)
+            words.append(text)
+    return index
+
+
+def _with_explicit(codes: np.ndarray, words: list[str], explicit: dict[int, str],
+                   index: dict[str, int]) -> Coded:
+    """``codes`` with the records split by the csv module coded in their places."""
     for i, text in explicit.items():
         codes[i] = index[text]
     uniques = np.empty(len(words), dtype=object)
@@ -253,22 +267,14 @@ def _placed(found: np.ndarray, words: list[str], skip: int, where, total: int,
             explicit: dict[int, str]) -> Coded:
     """The codes of pyarrow's records (``found``, indices into ``words``) and the records
     split by the csv module (record → its field) as one :class:`Coded`."""
-    index = dict(zip(words, range(len(words))))
-    for text in explicit.values():
-        if text not in index:
-            index[text] = len(words)
-            words.append(text)
+    index = _explicit_words(words, explicit)
     dtype = narrow_codes(len(words))
     if len(found) == total and found.dtype == dtype:
         codes = found  # every record is pyarrow's: the codes as they are
     else:
         codes = np.empty(total, dtype)
         codes[slice(skip, skip + len(found)) if where is None else where] = found
-    for i, text in explicit.items():
-        codes[i] = index[text]
-    uniques = np.empty(len(words), dtype=object)
-    uniques[:] = words
-    return Coded(codes, uniques)
+    return _with_explicit(codes, words, explicit, index)
 
 
 BLANK = 0x80  # the code of a blank cell while coding plain text (no one-byte cell has it)
